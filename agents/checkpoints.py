@@ -1,0 +1,47 @@
+"""Durable checkpointers: SQLite under TRIAGE_HOME by default, Postgres when TRIAGE_CHECKPOINT_URL says so."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from langgraph.checkpoint.base import BaseCheckpointSaver
+from langgraph.checkpoint.serde.jsonplus import JsonPlusSerializer
+
+from agents.settings import Settings
+
+# Checkpoints hold our pydantic state; only these modules may be revived from them.
+_ALLOWED_MODULES = [("agents.state", name) for name in (
+    "TriageState", "RedactedMessage", "RedactionStats", "Attachment", "Reference", "SimilarCase",
+    "Classification", "ErpContext", "ProposedAction", "Proposal", "ReviewRequest",
+    "AcceptDecision", "EditDecision", "RejectDecision",
+)]
+
+
+def _serde() -> JsonPlusSerializer:
+    return JsonPlusSerializer(allowed_msgpack_modules=_ALLOWED_MODULES)
+
+
+@contextmanager
+def open_checkpointer(settings: Settings) -> Iterator[BaseCheckpointSaver]:
+    url = settings.checkpoint_url
+    if url and url.startswith(("postgres://", "postgresql://")):
+        from langgraph.checkpoint.postgres import PostgresSaver
+        from psycopg import Connection
+        from psycopg.rows import dict_row
+
+        with Connection.connect(url, autocommit=True, prepare_threshold=0, row_factory=dict_row) as conn:
+            saver = PostgresSaver(conn, serde=_serde())  # type: ignore[arg-type]
+            saver.setup()
+            yield saver
+        return
+    from langgraph.checkpoint.sqlite import SqliteSaver
+
+    conn = sqlite3.connect(settings.checkpoint_path, check_same_thread=False, timeout=30)
+    try:
+        saver = SqliteSaver(conn, serde=_serde())
+        saver.setup()
+        yield saver
+    finally:
+        conn.close()

@@ -1,0 +1,285 @@
+"""`triage`: every command the product has. Thin: parses arguments, calls services, prints results."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from agents.settings import Settings, load_settings
+
+console = Console(stderr=True)
+out = Console()
+
+
+def progress_bar(transient: bool = False) -> Progress:
+    return Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=console,
+        transient=transient,
+    )
+
+
+# ---------------------------------------------------------------------------- commands
+
+
+def cmd_init(args: argparse.Namespace, settings: Settings) -> int:
+    from agents.runtime import Runtime
+
+    rt = Runtime(settings)
+    _ = rt.store
+    with progress_bar() as bar:
+        task = bar.add_task("Seeding case memory", total=None)
+        added = rt.ensure_memory(on_progress=lambda i, n: bar.update(task, completed=i, total=n))
+    console.print(f"TRIAGE_HOME {settings.home}: store ready, memory holds {rt.memory.count()} cases (+{added}).")
+    return 0
+
+
+def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
+    from agents.ingest_service import IngestService
+    from agents.runtime import Runtime
+    from tools.ingest import read_inputs
+
+    rt = Runtime(settings)
+    service = IngestService(rt.store, rt.clock, settings)
+    path = None if args.path == "-" else Path(args.path)
+    if path is not None and not path.exists():
+        console.print(f"[red]no such file or folder: {path}")
+        return 2
+    inputs = list(read_inputs(path, stdin=sys.stdin.buffer if path is None else None))
+    with progress_bar(transient=args.json) as bar:
+        task = bar.add_task("Ingesting", total=len(inputs))
+        counts = service.ingest(inputs, on_item=lambda _src: bar.advance(task))
+    if not args.no_triage and counts.new_case_ids:
+        triage_cases(rt, counts.new_case_ids, quiet=args.json)
+    if args.json:
+        out.print_json(json.dumps(counts.as_json()))
+    else:
+        table = Table(title="Ingest")
+        for key in ("received", "cases", "duplicates", "quarantined"):
+            table.add_column(key, justify="right")
+        table.add_row(*(str(v) for v in counts.as_json().values()))
+        out.print(table)
+        if counts.quarantined:
+            out.print("Quarantined inputs are listed by [bold]triage quarantine[/bold].")
+    return 0
+
+
+def triage_cases(rt: object, case_ids: Sequence[str], quiet: bool = False) -> int:
+    """Run cases through the graph up to human review; returns how many reached review."""
+    from agents.checkpoints import open_checkpointer
+    from agents.wiring import build_runner
+
+    reached = 0
+    with open_checkpointer(rt.settings) as saver, progress_bar(transient=quiet) as bar:  # type: ignore[attr-defined]
+        runner = build_runner(rt, saver)  # type: ignore[arg-type]
+        task = bar.add_task("Triaging", total=len(case_ids))
+        for case_id in case_ids:
+            try:
+                if runner.start(case_id) is not None:
+                    reached += 1
+            except Exception:  # one bad case must not stop the batch; it stays in its last status
+                logging.getLogger(__name__).exception("triage failed for %s", case_id)
+            bar.advance(task)
+    return reached
+
+
+def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
+    from agents.runtime import Runtime
+
+    rt = Runtime(settings)
+    pending = rt.store.case_ids(["received", "redacted"])
+    reached = triage_cases(rt, pending)
+    console.print(f"{reached} of {len(pending)} pending cases are now waiting for review.")
+    return 0
+
+
+def cmd_quarantine(args: argparse.Namespace, settings: Settings) -> int:
+    from agents.runtime import Runtime
+
+    rt = Runtime(settings)
+    items = rt.store.list_quarantine(None if args.all else "open")
+    if args.json:
+        out.print_json(
+            json.dumps(
+                [
+                    {k: (str(v) if k == "created_at" else v) for k, v in item.__dict__.items()}
+                    for item in items
+                ]
+            )
+        )
+        return 0
+    table = Table(title=f"Quarantine ({len(items)})")
+    for col in ("id", "source", "reason", "what was wrong", "size", "status"):
+        table.add_column(col, overflow="fold")
+    for item in items:
+        table.add_row(item.id, item.source, item.reason, item.detail, str(item.size), item.status)
+    out.print(table)
+    if items:
+        out.print("Fix the input and run [bold]triage reprocess ID --file FIXED[/bold] (or without --file to retry).")
+    return 0
+
+
+def cmd_reprocess(args: argparse.Namespace, settings: Settings) -> int:
+    from agents.ingest_service import IngestService
+    from agents.runtime import Runtime
+
+    rt = Runtime(settings)
+    fixed = Path(args.file).read_bytes() if args.file else None
+    counts = IngestService(rt.store, rt.clock, settings).reprocess(args.id, fixed)
+    if counts.new_case_ids and not args.no_triage:
+        triage_cases(rt, counts.new_case_ids)
+    out.print_json(json.dumps(counts.as_json()))
+    return 0 if counts.quarantined == 0 else 1
+
+
+def cmd_purge(args: argparse.Namespace, settings: Settings) -> int:
+    from agents.runtime import Runtime
+
+    rt = Runtime(settings)
+    n = rt.store.purge_raw(rt.clock.now())
+    console.print(f"Purged the raw text of {n} messages past their retention ({settings.raw_retention_days} days).")
+    return 0
+
+
+def cmd_train(args: argparse.Namespace, settings: Settings) -> int:
+    from agents.runtime import Runtime
+
+    rt = Runtime(settings)
+    rt.ensure_memory()
+    rt.retrain()
+    console.print(f"Local reasoner retrained on {rt.memory.count()} cases in memory.")
+    return 0
+
+
+def _lazy(module: str, name: str) -> Callable[[argparse.Namespace, Settings], int]:
+    def run(args: argparse.Namespace, settings: Settings) -> int:
+        import importlib
+
+        return int(getattr(importlib.import_module(module), name)(args, settings))
+
+    return run
+
+
+# ---------------------------------------------------------------------------- parser
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="triage", description="Exception triage assistant for logistics.")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log at INFO level")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("init", help="create the store under TRIAGE_HOME, seed the memory, train the reasoner")
+    p.set_defaults(func=cmd_init)
+
+    p = sub.add_parser("ingest", help="ingest a file, a folder or stdin ('-')")
+    p.add_argument("path")
+    p.add_argument("--json", action="store_true", help="print one JSON object with the counts")
+    p.add_argument("--no-triage", action="store_true", help="store and de-duplicate only; triage later with `run`")
+    p.set_defaults(func=cmd_ingest)
+
+    p = sub.add_parser("run", help="triage every stored case that has not reached review yet")
+    p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser("quarantine", help="list quarantined inputs with the reason")
+    p.add_argument("--all", action="store_true", help="include reprocessed ones")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_quarantine)
+
+    p = sub.add_parser("reprocess", help="re-run a quarantined input, optionally replaced by a fixed file")
+    p.add_argument("id")
+    p.add_argument("--file", help="the fixed input to use instead of the stored bytes")
+    p.add_argument("--no-triage", action="store_true")
+    p.set_defaults(func=cmd_reprocess)
+
+    p = sub.add_parser("purge", help="apply the raw-message retention rule now")
+    p.set_defaults(func=cmd_purge)
+
+    p = sub.add_parser("train", help="retrain the local reasoner on the case memory")
+    p.set_defaults(func=cmd_train)
+
+    p = sub.add_parser("review", help="decide a case from the command line")
+    p.add_argument("case_id")
+    p.add_argument("--user", required=True)
+    p.add_argument("--accept", action="store_true")
+    p.add_argument("--reject", metavar="WHY")
+    p.set_defaults(func=_lazy("agents.cli_review", "cmd_review"))
+
+    p = sub.add_parser("dispatch", help="send approved actions from the outbox to Odoo")
+    p.add_argument("--once", action="store_true", help="one pass over due items, then exit")
+    p.set_defaults(func=_lazy("agents.cli_odoo", "cmd_dispatch"))
+
+    p = sub.add_parser("odoo", help="Odoo connection tools")
+    odoo_sub = p.add_subparsers(dest="odoo_command", required=True)
+    c = odoo_sub.add_parser("check", help="connect without writing; report version, modules, rights, problems")
+    c.add_argument("--json", action="store_true")
+    c.set_defaults(func=_lazy("agents.cli_odoo", "cmd_odoo_check"))
+
+    p = sub.add_parser("odoo-sandbox", help="run the Odoo JSON-RPC sandbox (an emulator, not a real Odoo)")
+    p.add_argument("--port", type=int, default=8069)
+    p.add_argument("--edition", choices=["community", "enterprise"], default="community")
+    p.set_defaults(func=_lazy("agents.cli_odoo", "cmd_odoo_sandbox"))
+
+    p = sub.add_parser("users", help="manage local users")
+    users_sub = p.add_subparsers(dest="users_command", required=True)
+    c = users_sub.add_parser("add", help="create or update a user (password from TRIAGE_NEW_PASSWORD or a prompt)")
+    c.add_argument("username")
+    c.add_argument("--role", required=True, choices=["customer_service", "supervisor", "ml_owner", "admin"])
+    c.set_defaults(func=_lazy("ui.auth_cli", "cmd_users_add"))
+    c = users_sub.add_parser("list", help="list users and roles")
+    c.set_defaults(func=_lazy("ui.auth_cli", "cmd_users_list"))
+
+    p = sub.add_parser("ui", help="serve the review app on 127.0.0.1")
+    p.add_argument("--port", type=int, default=8501)
+    p.set_defaults(func=_lazy("ui.launch", "cmd_ui"))
+
+    p = sub.add_parser("export-labels", help="export reviewed cases as labelled cases (dataset format)")
+    p.add_argument("--out", required=True)
+    p.add_argument("--user", required=True)
+    p.set_defaults(func=_lazy("evals.export", "cmd_export"))
+
+    p = sub.add_parser("eval", help="run the eval suite on labelled datasets")
+    p.add_argument("--dataset", action="append", required=True)
+    p.add_argument("--out", required=True)
+    p.add_argument("--reasoner", choices=["local", "llm"], default=None)
+    p.add_argument("--baseline")
+    p.add_argument("--gates", default=None, help="gates file (default evals/gates.yaml)")
+    p.set_defaults(func=_lazy("evals.cli", "cmd_eval"))
+
+    p = sub.add_parser("bench", help="triage 1,000 messages on the local path and compare with the bare models")
+    p.add_argument("-n", type=int, default=1000)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=_lazy("agents.bench", "cmd_bench"))
+
+    p = sub.add_parser("demo", help="set up, ingest the sample inbox, dispatch, and serve the app")
+    p.add_argument("--no-ui", action="store_true", help="stop after dispatch instead of serving the app")
+    p.add_argument("--port", type=int, default=8501)
+    p.set_defaults(func=_lazy("agents.demo", "cmd_demo"))
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    settings = load_settings()
+    try:
+        return int(args.func(args, settings))
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,111 @@
+"""What the review UI (and any other client) calls to decide: every call checks the role server-side,
+resumes the case's graph thread, and queues only what a human approved."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from agents.action_queue import ActionQueue
+from agents.checkpoints import open_checkpointer
+from agents.review_service import ReviewService, User
+from agents.runtime import Runtime
+from agents.state import AcceptDecision, EditDecision, Proposal, RejectDecision, TriageState
+from agents.wiring import build_runner
+from policies.roles import require
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class PlannedEffect:
+    """One thing an acceptance would cause, shown before a bulk accept sends anything."""
+
+    case_id: str
+    action: str
+    goes_to: str  # "Odoo (outbox)" or "supervisor inbox"
+    amount: float | None
+
+
+@dataclass(frozen=True)
+class BulkResult:
+    case_id: str
+    ok: bool
+    message: str
+
+
+class DecisionService:
+    def __init__(self, rt: Runtime) -> None:
+        self.rt = rt
+        self.review = ReviewService(rt.engine, rt.clock)
+        self.actions = ActionQueue(rt.engine, rt.clock, self.review, rt.settings.ui_base_url)
+
+    def _resume(self, case_id: str, decision: AcceptDecision | EditDecision | RejectDecision) -> TriageState:
+        with open_checkpointer(self.rt.settings) as saver:
+            return build_runner(self.rt, saver).resume(case_id, decision)
+
+    def accept(self, user: User, case_id: str) -> TriageState:
+        require(user.role, "case.decide", user.username)
+        decision = AcceptDecision(reviewer=user.username, role=user.role, decided_at=self.rt.clock.now())  # type: ignore[arg-type]
+        return self._resume(case_id, decision)
+
+    def edit(self, user: User, case_id: str, **changes: Any) -> TriageState:
+        require(user.role, "case.decide", user.username)
+        decision = EditDecision(
+            reviewer=user.username, role=user.role, decided_at=self.rt.clock.now(), **changes  # type: ignore[arg-type]
+        )
+        return self._resume(case_id, decision)
+
+    def reject(self, user: User, case_id: str, why: str) -> TriageState:
+        require(user.role, "case.decide", user.username)
+        if not why.strip():
+            raise ValueError("a rejection needs a reason")
+        decision = RejectDecision(reviewer=user.username, role=user.role, decided_at=self.rt.clock.now(), why=why)  # type: ignore[arg-type]
+        return self._resume(case_id, decision)
+
+    def plan_bulk_accept(self, user: User, case_ids: Iterable[str]) -> list[PlannedEffect]:
+        """Per-item diff of what acceptance would send, computed before anything is sent."""
+        require(user.role, "case.bulk_accept", user.username)
+        planned: list[PlannedEffect] = []
+        for case_id in case_ids:
+            case = self.rt.store.get_case(case_id)
+            if not case or not case.get("proposal"):
+                continue
+            proposal = Proposal.model_validate(case["proposal"])
+            for action in proposal.actions:
+                label = action.kind if not action.approval_kind else f"{action.kind}:{action.approval_kind}"
+                where = "supervisor inbox" if action.role_required == "supervisor" else "Odoo (outbox)"
+                planned.append(PlannedEffect(case_id, label, where, action.amount))
+        return planned
+
+    def bulk_accept(self, user: User, case_ids: Iterable[str]) -> list[BulkResult]:
+        require(user.role, "case.bulk_accept", user.username)
+        results = []
+        for case_id in case_ids:
+            try:
+                self.accept(user, case_id)
+                results.append(BulkResult(case_id, True, "accepted"))
+            except Exception as exc:  # one failing case must not hide the others' results
+                log.warning("bulk accept failed for %s: %s", case_id, type(exc).__name__)
+                results.append(BulkResult(case_id, False, str(exc)))
+        return results
+
+    def decide_approval(self, user: User, approval_id: str, approve: bool, comment: str) -> str | None:
+        """Supervisor decision; an approved action goes to the outbox. Returns the outbox id."""
+        action = self.review.decide_approval(user, approval_id, approve, comment)
+        if action is None:
+            return None
+        approval = next(a for a in self._approvals(approval_id))
+        case = self.rt.store.get_case(approval["case_id"]) or {}
+        approved = Proposal.model_validate(case.get("approved") or case["proposal"])
+        return self.actions.add_outbox(approval["case_id"], action, approved, user.username)
+
+    def _approvals(self, approval_id: str) -> list[dict[str, Any]]:
+        from sqlalchemy import select
+
+        from tools.store import schema as t
+
+        with self.rt.engine.connect() as conn:
+            return [dict(r._mapping) for r in conn.execute(select(t.approvals).where(t.approvals.c.id == approval_id))]

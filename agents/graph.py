@@ -1,0 +1,38 @@
+"""The triage graph: ingest -> redact -> understand -> decide -> review (interrupt) -> dispatch -> learn.
+
+`build_graph` returns the uncompiled StateGraph; the caller compiles it with the checkpointer it needs
+(`agents.checkpoints.open_checkpointer`), so tests, the CLI, the UI and LangGraph's tooling share one graph.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import partial
+from typing import Any
+
+from langgraph.graph import END, START, StateGraph
+
+from agents import nodes
+from agents.nodes import TriageDeps
+from agents.state import TriageState
+
+STEPS: list[tuple[str, Callable[[TriageState, TriageDeps], dict[str, Any]]]] = [
+    ("ingest", nodes.ingest_case),
+    ("redact", nodes.redact_message),
+    ("understand", nodes.understand_message),
+    ("decide", nodes.decide_actions),
+    ("review", nodes.request_review),
+    ("dispatch", nodes.dispatch_actions),
+    ("learn", nodes.learn_from_review),
+]
+
+
+def build_graph(deps: TriageDeps) -> StateGraph:
+    graph = StateGraph(TriageState)
+    previous = START
+    for name, fn in STEPS:
+        graph.add_node(name, partial(fn, deps=deps))
+        graph.add_edge(previous, name)
+        previous = name
+    graph.add_edge(previous, END)
+    return graph

@@ -1,0 +1,124 @@
+"""Ingestion service: parsed inputs become cases, duplicates or quarantine entries, and nothing else.
+
+Invariant 5: every received item is counted exactly once, so received = cases + duplicates + quarantined.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from agents.ports import Clock
+from agents.settings import Settings
+from tools.ingest import ParseOutcome, RawInput, parse_input
+from tools.ingest.errors import IngestError
+from tools.store.cases import CaseStore, content_fingerprint
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class IngestCounts:
+    received: int = 0
+    cases: int = 0
+    duplicates: int = 0
+    quarantined: int = 0
+    new_case_ids: list[str] = field(default_factory=list)
+    quarantine_ids: list[str] = field(default_factory=list)
+
+    def as_json(self) -> dict[str, int]:
+        return {
+            "received": self.received,
+            "cases": self.cases,
+            "duplicates": self.duplicates,
+            "quarantined": self.quarantined,
+        }
+
+    def add(self, other: IngestCounts) -> None:
+        self.received += other.received
+        self.cases += other.cases
+        self.duplicates += other.duplicates
+        self.quarantined += other.quarantined
+        self.new_case_ids += other.new_case_ids
+        self.quarantine_ids += other.quarantine_ids
+
+
+class IngestService:
+    def __init__(self, store: CaseStore, clock: Clock, settings: Settings) -> None:
+        self.store = store
+        self.clock = clock
+        self.settings = settings
+
+    def ingest(self, inputs: Iterable[RawInput], on_item: Callable[[str], None] | None = None) -> IngestCounts:
+        counts = IngestCounts()
+        for raw in inputs:
+            for outcome in self._parse(raw):
+                counts.add(self.accept(outcome))
+            if on_item:
+                on_item(raw.source)
+        return counts
+
+    def _parse(self, raw: RawInput) -> list[ParseOutcome]:
+        try:
+            return parse_input(raw, max_bytes=self.settings.max_input_bytes)
+        except Exception as exc:  # a parser bug must not stop the pipeline or lose the input
+            log.exception("parser failed on %s", raw.source)
+            err = IngestError("parser_crash", f"{raw.source}: the parser failed ({type(exc).__name__}); kept for replay")
+            return [ParseOutcome(source=raw.source, data=raw.data, message=None, error=err)]
+
+    def accept(self, outcome: ParseOutcome) -> IngestCounts:
+        """Route one parsed item; the single place where received/cases/duplicates/quarantined are counted."""
+        now = self.clock.now()
+        counts = IngestCounts(received=1)
+        if outcome.message is None:
+            err = outcome.error
+            code = err.code if err else "unknown"
+            detail = err.detail if err else f"{outcome.source}: no message and no error from the parser"
+            qid = self.store.quarantine(outcome.source, None, code, detail, outcome.data, now)
+            self.store.log_ingest(outcome.source, "quarantined", qid, now)
+            log.info("quarantined %s: %s", outcome.source, code)
+            counts.quarantined, counts.quarantine_ids = 1, [qid]
+            return counts
+        message = outcome.message
+        fingerprint = content_fingerprint(message)
+        window = timedelta(hours=self.settings.dedupe_window_hours)
+        retention = timedelta(days=self.settings.raw_retention_days)
+        for _attempt in range(2):  # a lost Message-ID insert race is re-checked once as a duplicate
+            match = self.store.find_duplicate(message, fingerprint, window)
+            if match:
+                self.store.add_duplicate(match, message, now)
+                self.store.log_ingest(outcome.source, "duplicate", match.case_id, now)
+                counts.duplicates = 1
+                return counts
+            stored = self.store.add_message(message, fingerprint, now, retention)
+            if stored:
+                case_id, _raw_id = stored
+                self.store.log_ingest(outcome.source, "case", case_id, now)
+                counts.cases, counts.new_case_ids = 1, [case_id]
+                return counts
+        qid = self.store.quarantine(
+            outcome.source, message.channel, "store_conflict", f"{outcome.source}: could not be stored", outcome.data, now
+        )
+        self.store.log_ingest(outcome.source, "quarantined", qid, now)
+        counts.quarantined, counts.quarantine_ids = 1, [qid]
+        return counts
+
+    def reprocess(self, quarantine_id: str, fixed: bytes | None = None) -> IngestCounts:
+        """Re-run a quarantined input (optionally replaced by a fixed version) through the same path."""
+        item, payload = self.store.quarantined_payload(quarantine_id)
+        if item.status != "open":
+            raise ValueError(f"quarantined input {quarantine_id} is already {item.status}")
+        source = item.source.split("#", 1)[0]
+        # channel_hint None: the parser detects the channel from the file type, as on first delivery.
+        raw = RawInput(source=source, data=fixed if fixed is not None else payload, channel_hint=None)
+        counts = IngestCounts()
+        for outcome in self._parse(raw):
+            counts.add(self.accept(outcome))
+        now = self.clock.now()
+        if counts.quarantined == 0:
+            case_id = counts.new_case_ids[0] if counts.new_case_ids else None
+            self.store.resolve_quarantine(quarantine_id, "reprocessed", case_id, now)
+        return counts
+

@@ -1,0 +1,175 @@
+"""The graph's nodes: each a small function of (state, deps) returning a state update.
+
+Side effects go through ports and are idempotent, because LangGraph re-runs a node from its start
+when a thread resumes after an interrupt or a crash.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol
+
+from langgraph.types import interrupt
+from pydantic import TypeAdapter
+
+from agents.ports import CaseMemory, Clock, ErpReader, Reasoner, Redactor
+from agents.state import (
+    AcceptDecision,
+    EditDecision,
+    Priority,
+    Proposal,
+    RejectDecision,
+    ReviewDecision,
+    ReviewRequest,
+    TriageState,
+    apply_decision,
+)
+from agents.summary import write_summary
+from policies.engine import at7_codes, decide, facts_from, review_sla
+from tools.references import extract_references
+from tools.store.cases import CaseStore
+
+log = logging.getLogger(__name__)
+_decision_adapter: TypeAdapter[AcceptDecision | EditDecision | RejectDecision] = TypeAdapter(ReviewDecision)
+
+
+class DecisionRecorder(Protocol):
+    def record_decision(
+        self, case_id: str, proposal: Proposal, decision: AcceptDecision | EditDecision | RejectDecision
+    ) -> Proposal | None:
+        """Check the reviewer's rights, write the audit entry, return the approved proposal (None = rejected)."""
+        ...
+
+
+class ActionQueue(Protocol):
+    def enqueue(self, case_id: str, approved: Proposal, decided_by: str, role: str) -> list[str]:
+        """Queue the approved actions (outbox rows or supervisor approvals), idempotently; their ids."""
+        ...
+
+
+@dataclass
+class TriageDeps:
+    store: CaseStore
+    redactor: Redactor
+    memory: CaseMemory
+    reasoner: Reasoner
+    erp: ErpReader
+    clock: Clock
+    decisions: DecisionRecorder
+    actions: ActionQueue
+    k_similar: int = 5
+
+
+def ingest_case(state: TriageState, deps: TriageDeps) -> dict[str, Any]:
+    """Entry: the case and its raw message were stored by the ingest service; confirm and start."""
+    status = deps.store.case_status(state.case_id)
+    if status is None:
+        raise LookupError(f"case {state.case_id} is not in the store")
+    return {"status": "received"}
+
+
+def redact_message(state: TriageState, deps: TriageDeps) -> dict[str, Any]:
+    raw = deps.store.load_raw(state.raw_id)
+    redacted = deps.redactor.redact(raw)
+    deps.store.save_redacted(state.case_id, redacted, deps.clock.now())
+    return {"redacted": redacted, "status": "redacted"}
+
+
+def understand_message(state: TriageState, deps: TriageDeps) -> dict[str, Any]:
+    assert state.redacted is not None, "understand runs after redact"
+    text = state.redacted.text_for_models()
+    references = extract_references(state.redacted)
+    similar = deps.memory.similar(text, k=deps.k_similar)
+    classification = deps.reasoner.classify(state.redacted, references, similar)
+    erp = deps.erp.lookup(references)
+    summary = classification.summary or write_summary(state.redacted, references, classification, erp)
+    classification = classification.model_copy(
+        update={"summary": summary, "at7_codes": classification.at7_codes or at7_codes(classification.reason)}
+    )
+    deps.store.update_case(
+        state.case_id,
+        deps.clock.now(),
+        refs=[r.model_dump(mode="json") for r in references],
+        reference_keys=" ".join(sorted({r.value.lower() for r in references if r.kind not in ("date", "place")})),
+        reason=classification.reason,
+        confidence=classification.confidence,
+        summary=summary,
+        classification=classification.model_dump(mode="json"),
+        similar=[s.model_dump(mode="json") for s in similar],
+        erp=erp.model_dump(mode="json"),
+        carrier=_carrier(state, erp),
+    )
+    return {"references": references, "similar": similar, "classification": classification, "erp": erp}
+
+
+def decide_actions(state: TriageState, deps: TriageDeps) -> dict[str, Any]:
+    assert state.redacted is not None and state.classification is not None
+    c = state.classification
+    facts = facts_from(
+        c.reason, c.abstained, deps.clock.now(), state.redacted.context, state.erp, state.redacted.text_for_models()
+    )
+    policy = decide(facts)
+    proposal = Proposal(
+        reason=c.reason,
+        confidence=c.confidence,
+        summary=c.summary,
+        priority=policy.priority,
+        priority_explanation=policy.explanation,
+        actions=policy.actions,
+    )
+    status = "needs_classification" if c.abstained else "awaiting_review"
+    needs_supervisor = any(a.role_required == "supervisor" for a in proposal.actions)
+    review = ReviewRequest(
+        case_id=state.case_id, proposal=proposal, required_role="supervisor" if needs_supervisor else "customer_service"
+    )
+    deps.store.update_case(
+        state.case_id,
+        deps.clock.now(),
+        status=status,
+        priority=proposal.priority,
+        proposal=proposal.model_dump(mode="json"),
+        sla_due=_sla_due(proposal.priority, deps),
+    )
+    return {"proposal": proposal, "review": review, "status": status}
+
+
+def request_review(state: TriageState, deps: TriageDeps) -> dict[str, Any]:
+    """Pause for a human. The resume value is a ReviewDecision (accept | edit | reject)."""
+    assert state.review is not None and state.proposal is not None
+    answer = interrupt(state.review.model_dump(mode="json"))
+    decision = _decision_adapter.validate_python(answer)
+    approved = deps.decisions.record_decision(state.case_id, state.proposal, decision)
+    status = "rejected" if approved is None else "approved"
+    return {"decision": decision, "approved": approved, "status": status}
+
+
+def dispatch_actions(state: TriageState, deps: TriageDeps) -> dict[str, Any]:
+    """Queue approved actions in the outbox; sending to Odoo is the dispatcher's job (exactly once)."""
+    if state.approved is None or state.decision is None:
+        return {}
+    ids = deps.actions.enqueue(state.case_id, state.approved, state.decision.reviewer, state.decision.role)
+    return {"outbox_ids": ids}
+
+
+def learn_from_review(state: TriageState, deps: TriageDeps) -> dict[str, Any]:
+    """A reviewed case joins the memory with the human's final labels (redacted text only)."""
+    if state.approved is None or state.redacted is None or state.approved.reason is None:
+        return {"learned": False}
+    comment = getattr(state.decision, "comment", None)
+    deps.memory.remember(state.case_id, state.redacted.text_for_models(), state.approved, comment)
+    return {"learned": True}
+
+
+def _carrier(state: TriageState, erp: Any) -> str | None:
+    assert state.redacted is not None
+    carrier = state.redacted.structured.get("carrier")
+    if not carrier and erp.picking:
+        value = erp.picking.get("carrier_id")
+        carrier = value[1] if isinstance(value, list) and len(value) > 1 else None
+    return carrier or None
+
+
+def _sla_due(priority: Priority, deps: TriageDeps) -> datetime:
+    return deps.clock.now() + review_sla(priority)

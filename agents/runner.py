@@ -1,0 +1,66 @@
+"""Runs cases through the compiled graph: start to the review interrupt, resume with a decision.
+
+The thread id is the case id, so any process with the same checkpointer can resume any case.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from langgraph.checkpoint.base import BaseCheckpointSaver
+from langgraph.types import Command
+from pydantic import TypeAdapter
+
+from agents.graph import build_graph
+from agents.nodes import TriageDeps
+from agents.state import ReviewDecision, ReviewRequest, TriageState
+
+log = logging.getLogger(__name__)
+_decisions: TypeAdapter[Any] = TypeAdapter(ReviewDecision)
+
+
+class TriageRunner:
+    def __init__(self, deps: TriageDeps, checkpointer: BaseCheckpointSaver) -> None:
+        self.deps = deps
+        self.app = build_graph(deps).compile(checkpointer=checkpointer)
+
+    @staticmethod
+    def _config(case_id: str) -> dict[str, Any]:
+        return {"configurable": {"thread_id": case_id}}
+
+    def start(self, case_id: str) -> ReviewRequest | None:
+        """Triage a stored case up to the review interrupt (a no-op if it already got there)."""
+        snapshot = self.app.get_state(self._config(case_id))
+        if snapshot.values:
+            if snapshot.next:  # paused (at review) or interrupted by a crash: continue where it stopped
+                if "review" in snapshot.next:
+                    return self.pending_review(case_id)
+                self.app.invoke(None, self._config(case_id))
+                return self.pending_review(case_id)
+            return None
+        case = self.deps.store.get_case(case_id)
+        if case is None:
+            raise LookupError(f"no case {case_id!r}")
+        initial = TriageState(case_id=case_id, raw_id=case["raw_id"], channel=case["channel"])
+        self.app.invoke(initial, self._config(case_id))
+        return self.pending_review(case_id)
+
+    def pending_review(self, case_id: str) -> ReviewRequest | None:
+        snapshot = self.app.get_state(self._config(case_id))
+        for task in snapshot.tasks:
+            for intr in task.interrupts:
+                return ReviewRequest.model_validate(intr.value)
+        return None
+
+    def resume(self, case_id: str, decision: Any) -> TriageState:
+        """Resume a paused case with a human decision (a ReviewDecision or its JSON form)."""
+        if self.pending_review(case_id) is None:
+            raise ValueError(f"case {case_id} is not waiting for a review")
+        payload = _decisions.validate_python(decision).model_dump(mode="json")
+        self.app.invoke(Command(resume=payload), self._config(case_id))
+        return self.state(case_id)
+
+    def state(self, case_id: str) -> TriageState:
+        values = self.app.get_state(self._config(case_id)).values
+        return values if isinstance(values, TriageState) else TriageState.model_validate(values)

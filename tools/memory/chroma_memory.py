@@ -1,0 +1,126 @@
+"""Case memory in Chroma: past resolved cases (redacted text, final reason, priority, actions, resolution).
+
+Chroma never embeds anything itself (its default embedding function would download a model): we pass
+our own vectors on every add and query.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from agents.state import Proposal, ReasonCode, SimilarCase
+from tools.memory.embeddings import SentenceEmbedder
+
+log = logging.getLogger(__name__)
+COLLECTION = "past_cases"
+
+
+class ChromaCaseMemory:
+    def __init__(self, embedder: SentenceEmbedder, path: Path | None = None, url: str | None = None) -> None:
+        import chromadb
+        from chromadb.config import Settings as ChromaSettings
+
+        chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
+        if url:
+            from urllib.parse import urlparse
+
+            parsed = urlparse(url)
+            self.client = chromadb.HttpClient(
+                host=parsed.hostname or "127.0.0.1", port=parsed.port or 8000, settings=chroma_settings
+            )
+        else:
+            assert path is not None, "a persistent path or a server URL is needed"
+            path.mkdir(parents=True, exist_ok=True)
+            self.client = chromadb.PersistentClient(path=str(path), settings=chroma_settings)
+        self.collection = self.client.get_or_create_collection(
+            COLLECTION, embedding_function=None, metadata={"hnsw:space": "cosine"}
+        )
+        self.embedder = embedder
+
+    def count(self) -> int:
+        return int(self.collection.count())
+
+    def add_cases(self, records: Sequence[dict[str, Any]], vectors: np.ndarray | None = None) -> None:
+        """records: {case_id, text (redacted), reason, priority, actions, resolution}."""
+        if not records:
+            return
+        vecs = vectors if vectors is not None else self.embedder.embed_array([r["text"] for r in records])
+        self.collection.upsert(
+            ids=[r["case_id"] for r in records],
+            embeddings=vecs.tolist(),
+            documents=[r["text"] for r in records],
+            metadatas=[
+                {
+                    "reason": r["reason"],
+                    "priority": r.get("priority") or "",
+                    "actions": json.dumps(r.get("actions") or []),
+                    "resolution": r.get("resolution") or "",
+                    "origin": r.get("origin", "seed"),
+                }
+                for r in records
+            ],
+        )
+
+    def similar_to_vector(self, vector: np.ndarray, k: int = 5) -> list[SimilarCase]:
+        n = self.count()
+        if n == 0:
+            return []
+        res = self.collection.query(query_embeddings=[vector.tolist()], n_results=min(k, n))
+        out: list[SimilarCase] = []
+        ids = res["ids"][0]
+        distances = (res.get("distances") or [[]])[0]
+        metadatas = (res.get("metadatas") or [[]])[0]
+        documents = (res.get("documents") or [[]])[0]
+        for cid, dist, meta, doc in zip(ids, distances, metadatas, documents, strict=False):
+            out.append(
+                SimilarCase(
+                    case_id=cid,
+                    score=round(1.0 - float(dist), 4),
+                    reason=_reason(meta.get("reason")),
+                    priority=(meta.get("priority") or None),  # type: ignore[arg-type]
+                    actions=json.loads(str(meta.get("actions") or "[]")),
+                    resolution=(str(meta.get("resolution")) or None),
+                    excerpt=(doc or "")[:280],
+                )
+            )
+        return out
+
+    def similar(self, text: str, k: int = 5) -> list[SimilarCase]:
+        return self.similar_to_vector(self.embedder.embed_array([text])[0], k)
+
+    def remember(self, case_id: str, text: str, approved: Proposal, resolution: str | None = None) -> None:
+        if approved.reason is None:
+            return
+        actions = [a.kind if not a.approval_kind else f"{a.kind}:{a.approval_kind}" for a in approved.actions]
+        self.add_cases(
+            [
+                {
+                    "case_id": case_id,
+                    "text": text,
+                    "reason": approved.reason,
+                    "priority": approved.priority,
+                    "actions": actions,
+                    "resolution": resolution or approved.summary,
+                    "origin": "review",
+                }
+            ]
+        )
+
+    def all_labelled(self) -> tuple[list[str], np.ndarray, list[str]]:
+        """Every stored case: ids, vectors and reasons (what the local reasoner trains on)."""
+        got = self.collection.get(include=["embeddings", "metadatas"])
+        ids = list(got["ids"])
+        embeddings = got.get("embeddings")
+        vectors = np.asarray(embeddings if embeddings is not None else [], dtype=np.float32)
+        reasons = [str(m.get("reason")) for m in (got.get("metadatas") or [])]
+        return ids, vectors, reasons
+
+
+def _reason(value: Any) -> ReasonCode:
+    return value  # type: ignore[no-any-return]

@@ -1,0 +1,196 @@
+"""The local reasoner: a kNN vote over past cases combined with two linear heads, calibrated.
+
+- head E: logistic regression on the sentence embedding (meaning),
+- head W: logistic regression on word and character n-grams (carrier jargon: "DEX08", "rolled", "reefer"),
+- kNN: similarity-weighted vote of the retrieved past cases (what reviewers also see).
+The mix weights and a softmax temperature are fitted by cross-validation on the memory, so the
+reported confidence is calibrated on data the heads did not train on.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import joblib
+import numpy as np
+import yaml
+from scipy.sparse import hstack
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import StratifiedKFold
+
+from agents.state import REASON_CODES, Classification, RedactedMessage, Reference, SimilarCase
+from policies.engine import at7_codes
+from tools.memory.embeddings import SentenceEmbedder
+
+log = logging.getLogger(__name__)
+LABELS = list(REASON_CODES)
+_SENTENCES = re.compile(r"(?<=[.!?])\s+|\n+")
+_PLACEHOLDER = re.compile(r"<[A-Z_]+_\d+>")
+
+
+@cache
+def reasoner_policy() -> dict[str, Any]:
+    return yaml.safe_load((Path(__file__).parents[2] / "policies" / "reasoner.yaml").read_text(encoding="utf-8"))
+
+
+def _clean(text: str) -> str:
+    return _PLACEHOLDER.sub(" ", text)
+
+
+@dataclass
+class LocalModel:
+    words: TfidfVectorizer
+    chars: TfidfVectorizer
+    head_w: LogisticRegression
+    head_e: LogisticRegression
+    weights: tuple[float, float, float]  # (embedding head, word head, kNN vote)
+    temperature: float
+    trained_on: int
+
+    def word_features(self, texts: Sequence[str]) -> Any:
+        cleaned = [_clean(t) for t in texts]
+        return hstack([self.words.transform(cleaned), self.chars.transform(cleaned)]).tocsr()
+
+
+def knn_vote(similar: Sequence[SimilarCase] | Sequence[tuple[str, float]], sharpness: float = 12.0) -> np.ndarray:
+    """Similarity-weighted class distribution of the neighbours (uniform when there are none)."""
+    vote = np.full(len(LABELS), 1e-3)
+    for item in similar:
+        reason, score = (item.reason, item.score) if isinstance(item, SimilarCase) else item
+        if reason in LABELS:
+            vote[LABELS.index(reason)] += float(np.exp(sharpness * (score - 1.0)))
+    return vote / vote.sum()
+
+
+def _fit_heads(texts: list[str], vectors: np.ndarray, y: np.ndarray) -> tuple[Any, ...]:
+    words = TfidfVectorizer(ngram_range=(1, 2), min_df=1, sublinear_tf=True, lowercase=True)
+    chars = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), min_df=2, sublinear_tf=True, max_features=60000)
+    cleaned = [_clean(t) for t in texts]
+    xw = hstack([words.fit_transform(cleaned), chars.fit_transform(cleaned)]).tocsr()
+    head_w = LogisticRegression(C=20.0, max_iter=3000, class_weight="balanced").fit(xw, y)
+    head_e = LogisticRegression(C=10.0, max_iter=3000, class_weight="balanced").fit(vectors, y)
+    return words, chars, head_w, head_e
+
+
+def _proba(head: LogisticRegression, x: Any) -> np.ndarray:
+    """Probabilities over all LABELS even if a fold lacked a class."""
+    out = np.full((x.shape[0], len(LABELS)), 1e-6)
+    out[:, [LABELS.index(c) for c in head.classes_]] = head.predict_proba(x)
+    return out / out.sum(axis=1, keepdims=True)
+
+
+def _knn_from_vectors(query: np.ndarray, bank: np.ndarray, bank_y: Sequence[str], k: int) -> np.ndarray:
+    sims = query @ bank.T
+    out = np.zeros((len(query), len(LABELS)))
+    for i, row in enumerate(sims):
+        top = np.argsort(-row)[:k]
+        out[i] = knn_vote([(bank_y[j], float(row[j])) for j in top])
+    return out
+
+
+def train_local_model(texts: list[str], vectors: np.ndarray, reasons: list[str], seed: int = 7) -> LocalModel:
+    """Fit heads on everything; fit mix weights and temperature on out-of-fold predictions."""
+    y = np.array(reasons)
+    k = int(reasoner_policy()["k_similar"])
+    folds = StratifiedKFold(n_splits=5, shuffle=True, random_state=seed)
+    oof = {name: np.zeros((len(y), len(LABELS))) for name in ("e", "w", "k")}
+    for train_idx, test_idx in folds.split(vectors, y):
+        words, chars, head_w, head_e = _fit_heads([texts[i] for i in train_idx], vectors[train_idx], y[train_idx])
+        cleaned = [_clean(texts[i]) for i in test_idx]
+        xw = hstack([words.transform(cleaned), chars.transform(cleaned)]).tocsr()
+        oof["w"][test_idx] = _proba(head_w, xw)
+        oof["e"][test_idx] = _proba(head_e, vectors[test_idx])
+        oof["k"][test_idx] = _knn_from_vectors(vectors[test_idx], vectors[train_idx], list(y[train_idx]), k)
+    truth = np.array([LABELS.index(r) for r in y])
+    best: tuple[float, tuple[float, float, float], float] = (np.inf, (1 / 3, 1 / 3, 1 / 3), 1.0)
+    grid = [float(g) for g in reasoner_policy()["mix_grid"]]
+    for we in grid:
+        for ww in grid:
+            wk = 1.0 - we - ww
+            if wk < -1e-9:
+                continue
+            mixed = we * oof["e"] + ww * oof["w"] + max(wk, 0.0) * oof["k"]
+            for temp in (0.5, 0.75, 1.0, 1.5, 2.0, 3.0):
+                p = _temper(mixed, temp)
+                nll = -float(np.mean(np.log(p[np.arange(len(truth)), truth] + 1e-12)))
+                if nll < best[0]:
+                    best = (nll, (we, ww, max(wk, 0.0)), temp)
+    _, weights, temperature = best
+    words, chars, head_w, head_e = _fit_heads(texts, vectors, y)
+    log.info("local reasoner trained on %d cases: weights %s, temperature %.2f", len(y), weights, temperature)
+    return LocalModel(words, chars, head_w, head_e, weights, temperature, len(y))
+
+
+def _temper(p: np.ndarray, temperature: float) -> np.ndarray:
+    logits = np.log(np.clip(p, 1e-12, 1.0)) / temperature
+    logits -= logits.max(axis=-1, keepdims=True)
+    e = np.exp(logits)
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+class LocalReasoner:
+    name = "local"
+
+    def __init__(self, model: LocalModel, embedder: SentenceEmbedder, abstain_below: float | None = None) -> None:
+        self.model = model
+        self.embedder = embedder
+        self.abstain_below = (
+            float(reasoner_policy()["abstain_below"]) if abstain_below is None else abstain_below
+        )
+
+    @classmethod
+    def load(cls, path: Path, embedder: SentenceEmbedder) -> LocalReasoner:
+        return cls(joblib.load(path), embedder)
+
+    def save(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        joblib.dump(self.model, path)
+
+    def distribution(self, text: str, similar: Sequence[SimilarCase]) -> np.ndarray:
+        m = self.model
+        vector = self.embedder.embed_array([text])
+        pe = _proba(m.head_e, vector)[0]
+        pw = _proba(m.head_w, m.word_features([text]))[0]
+        pk = knn_vote(similar)
+        we, ww, wk = m.weights
+        return _temper(we * pe + ww * pw + wk * pk, m.temperature)
+
+    def classify(
+        self, message: RedactedMessage, references: Sequence[Reference], similar: Sequence[SimilarCase]
+    ) -> Classification:
+        text = message.text_for_models()
+        probs = self.distribution(text, similar)
+        best = int(np.argmax(probs))
+        confidence = float(probs[best])
+        reason = LABELS[best]
+        abstain = confidence < self.abstain_below
+        return Classification(
+            reason=None if abstain else reason,  # type: ignore[arg-type]
+            confidence=round(confidence, 4),
+            abstained=abstain,
+            evidence=self.evidence(text, best),
+            at7_codes=[] if abstain else at7_codes(reason),  # type: ignore[arg-type]
+            reasoner="local",
+            probabilities={label: round(float(p), 4) for label, p in zip(LABELS, probs, strict=True)},
+        )
+
+    def evidence(self, text: str, label_index: int) -> str:
+        """The sentence the word head finds most typical of the chosen reason."""
+        sentences = [s.strip() for s in _SENTENCES.split(text) if len(s.strip()) > 8][:40]
+        if not sentences:
+            return text[:200]
+        head = self.model.head_w
+        cls = LABELS[label_index]
+        if cls not in head.classes_:
+            return sentences[0][:200]
+        col = list(head.classes_).index(cls)
+        scores = head.decision_function(self.model.word_features(sentences))
+        scores = scores[:, col] if scores.ndim == 2 else scores
+        return sentences[int(np.argmax(scores))][:200]

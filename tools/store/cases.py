@@ -1,0 +1,262 @@
+"""Case store: raw messages (PII, kept apart), cases (redacted), duplicates, quarantine, ingest log."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Engine, and_, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from agents.state import CaseStatus, InboundMessage, RedactedMessage
+from tools.store import schema as t
+
+_WS = re.compile(r"\s+")
+
+
+def new_id(prefix: str) -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:16]}"
+
+
+def content_fingerprint(message: InboundMessage) -> str:
+    """Same sender + same normalised subject/body = same content (whitespace and case don't count)."""
+    norm = "\n".join(
+        _WS.sub(" ", part or "").strip().lower()
+        for part in (message.sender, message.channel, message.subject, message.body)
+    )
+    return hashlib.sha256(norm.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class DuplicateMatch:
+    case_id: str
+    matched_by: str  # message_id | content
+
+
+@dataclass(frozen=True)
+class QuarantineItem:
+    id: str
+    source: str
+    channel: str | None
+    reason: str
+    detail: str
+    size: int
+    status: str
+    created_at: datetime
+    resolved_case_id: str | None
+
+
+class CaseStore:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    # ------------------------------------------------------------------ ingestion
+    def find_duplicate(self, message: InboundMessage, fingerprint: str, window: timedelta) -> DuplicateMatch | None:
+        raw, cases = t.raw_messages, t.cases
+        with self.engine.connect() as conn:
+            if message.message_id:
+                row = conn.execute(
+                    select(cases.c.id)
+                    .join(raw, raw.c.id == cases.c.raw_id)
+                    .where(raw.c.message_id == message.message_id)
+                ).first()
+                if row:
+                    return DuplicateMatch(row[0], "message_id")
+            query = (
+                select(cases.c.id, raw.c.received_at, raw.c.created_at)
+                .join(raw, raw.c.id == cases.c.raw_id)
+                .where(raw.c.fingerprint == fingerprint)
+            )
+            when = message.received_at
+            for case_id, received_at, created_at in conn.execute(query):
+                other = received_at or created_at
+                if when is None or other is None or abs(_aware(other) - _aware(when)) <= window:
+                    return DuplicateMatch(case_id, "content")
+        return None
+
+    def add_message(
+        self, message: InboundMessage, fingerprint: str, now: datetime, retention: timedelta
+    ) -> tuple[str, str] | None:
+        """Store the raw message and open its case. None when a concurrent writer stored the same Message-ID."""
+        raw_id, case_id = new_id("raw"), new_id("case")
+        try:
+            with self.engine.begin() as conn:
+                conn.execute(
+                    insert(t.raw_messages).values(
+                        id=raw_id,
+                        channel=message.channel,
+                        source=message.source,
+                        message_id=message.message_id,
+                        sender=message.sender,
+                        subject=message.subject,
+                        body=message.body,
+                        payload=message.model_dump(mode="json"),
+                        fingerprint=fingerprint,
+                        received_at=message.received_at,
+                        created_at=now,
+                        purge_after=now + retention,
+                    )
+                )
+                conn.execute(
+                    insert(t.cases).values(
+                        id=case_id,
+                        raw_id=raw_id,
+                        channel=message.channel,
+                        status="received",
+                        carrier=(message.structured.get("carrier") or None),
+                        received_at=message.received_at or now,
+                        created_at=now,
+                        updated_at=now,
+                    )
+                )
+        except IntegrityError:
+            return None
+        return case_id, raw_id
+
+    def add_duplicate(self, match: DuplicateMatch, message: InboundMessage, now: datetime) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(
+                insert(t.duplicates).values(
+                    case_id=match.case_id,
+                    source=message.source,
+                    message_id=message.message_id,
+                    matched_by=match.matched_by,
+                    received_at=message.received_at,
+                    created_at=now,
+                )
+            )
+
+    def log_ingest(self, source: str, outcome: str, ref_id: str | None, now: datetime) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(insert(t.ingest_log).values(source=source, outcome=outcome, ref_id=ref_id, created_at=now))
+
+    # ------------------------------------------------------------------ quarantine
+    def quarantine(
+        self, source: str, channel: str | None, reason: str, detail: str, payload: bytes, now: datetime
+    ) -> str:
+        qid = new_id("q")
+        with self.engine.begin() as conn:
+            conn.execute(
+                insert(t.quarantine).values(
+                    id=qid,
+                    source=source,
+                    channel=channel,
+                    reason=reason,
+                    detail=detail,
+                    payload=payload,
+                    size=len(payload),
+                    status="open",
+                    created_at=now,
+                    updated_at=now,
+                )
+            )
+        return qid
+
+    def list_quarantine(self, status: str | None = "open") -> list[QuarantineItem]:
+        q = t.quarantine
+        query = select(*[c for c in q.c if c.name != "payload"]).order_by(q.c.created_at)
+        if status:
+            query = query.where(q.c.status == status)
+        with self.engine.connect() as conn:
+            return [QuarantineItem(**{k: v for k, v in r._mapping.items() if k != "updated_at"}) for r in conn.execute(query)]
+
+    def quarantined_payload(self, qid: str) -> tuple[QuarantineItem, bytes]:
+        q = t.quarantine
+        with self.engine.connect() as conn:
+            row = conn.execute(select(q).where(q.c.id == qid)).first()
+        if row is None:
+            raise KeyError(f"no quarantined input with id {qid!r}")
+        data = dict(row._mapping)
+        payload = data.pop("payload")
+        data.pop("updated_at")
+        return QuarantineItem(**data), payload
+
+    def resolve_quarantine(self, qid: str, status: str, case_id: str | None, now: datetime) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(
+                update(t.quarantine)
+                .where(t.quarantine.c.id == qid)
+                .values(status=status, resolved_case_id=case_id, updated_at=now)
+            )
+
+    # ------------------------------------------------------------------ raw store (PII)
+    def load_raw(self, raw_id: str) -> InboundMessage:
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                select(t.raw_messages.c.payload, t.raw_messages.c.purged_at).where(t.raw_messages.c.id == raw_id)
+            ).first()
+        if row is None:
+            raise KeyError(f"no raw message {raw_id!r}")
+        if row.purged_at is not None:
+            raise LookupError(f"raw message {raw_id!r} was purged by the retention rule")
+        return InboundMessage.model_validate(row.payload)
+
+    def purge_raw(self, now: datetime) -> int:
+        """Retention: blank the raw text of messages past `purge_after` (the redacted case stays)."""
+        raw = t.raw_messages
+        with self.engine.begin() as conn:
+            result = conn.execute(
+                update(raw)
+                .where(and_(raw.c.purge_after <= now, raw.c.purged_at.is_(None)))
+                .values(sender=None, subject=None, body="", payload={}, purged_at=now)
+            )
+        return int(result.rowcount or 0)
+
+    # ------------------------------------------------------------------ cases
+    def case_status(self, case_id: str) -> str | None:
+        with self.engine.connect() as conn:
+            return conn.execute(select(t.cases.c.status).where(t.cases.c.id == case_id)).scalar()
+
+    def update_case(self, case_id: str, now: datetime, **values: Any) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(update(t.cases).where(t.cases.c.id == case_id).values(updated_at=now, **values))
+
+    def save_redacted(self, case_id: str, redacted: RedactedMessage, now: datetime) -> None:
+        self.update_case(
+            case_id,
+            now,
+            status="redacted",
+            sender_domain=redacted.sender_domain,
+            subject=redacted.subject,
+            body=redacted.body,
+            redacted=redacted.model_dump(mode="json"),
+        )
+
+    def set_status(self, case_id: str, status: CaseStatus, now: datetime) -> None:
+        self.update_case(case_id, now, status=status)
+
+    def get_case(self, case_id: str) -> dict[str, Any] | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(t.cases).where(t.cases.c.id == case_id)).first()
+        return dict(row._mapping) if row else None
+
+    def case_ids(self, statuses: Iterable[str]) -> list[str]:
+        with self.engine.connect() as conn:
+            return list(
+                conn.execute(
+                    select(t.cases.c.id).where(t.cases.c.status.in_(list(statuses))).order_by(t.cases.c.created_at)
+                ).scalars()
+            )
+
+    def counts(self) -> dict[str, int]:
+        with self.engine.connect() as conn:
+            outcome_counts = dict(
+                conn.execute(select(t.ingest_log.c.outcome, func.count()).group_by(t.ingest_log.c.outcome)).all()
+            )
+            by_status = dict(conn.execute(select(t.cases.c.status, func.count()).group_by(t.cases.c.status)).all())
+        return {
+            "received": sum(outcome_counts.values()),
+            "cases": outcome_counts.get("case", 0),
+            "duplicates": outcome_counts.get("duplicate", 0),
+            "quarantined": outcome_counts.get("quarantined", 0),
+            **{f"status.{k}": v for k, v in by_status.items()},
+        }
+
+
+def _aware(value: datetime) -> datetime:
+    return value if value.tzinfo else value.replace(tzinfo=UTC)

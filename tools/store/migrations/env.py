@@ -1,0 +1,23 @@
+"""Alembic environment: runs on the connection handed in by `tools.store.db.migrate`."""
+
+from alembic import context
+from sqlalchemy import create_engine
+
+from tools.store.schema import metadata
+
+config = context.config
+connection = config.attributes.get("connection")
+
+
+def _run(conn) -> None:  # type: ignore[no-untyped-def]
+    context.configure(connection=conn, target_metadata=metadata, render_as_batch=True)
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+if connection is not None:
+    _run(connection)
+else:
+    with create_engine(config.get_main_option("sqlalchemy.url") or "").connect() as conn:
+        _run(conn)
+        conn.commit()

@@ -1,0 +1,212 @@
+"""Case store tables (SQLAlchemy Core). Alembic migrations in `migrations/` create them.
+
+Raw text with PII lives only in `raw_messages`; every other table holds redacted text or ids.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    Column,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+metadata = MetaData()
+
+raw_messages = Table(
+    "raw_messages",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("channel", String(16), nullable=False),
+    Column("source", Text, nullable=False),
+    Column("message_id", Text),
+    Column("sender", Text),
+    Column("subject", Text),
+    Column("body", Text, nullable=False),
+    Column("payload", JSON, nullable=False),  # the whole InboundMessage, for replay
+    Column("fingerprint", String(64), nullable=False),  # sha256 of sender + normalised content
+    Column("received_at", DateTime(timezone=True)),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("purge_after", DateTime(timezone=True), nullable=False),
+    Column("purged_at", DateTime(timezone=True)),
+)
+# A Message-ID is stored once: a concurrent re-delivery loses the insert race and becomes a duplicate.
+Index(
+    "uq_raw_message_id",
+    raw_messages.c.message_id,
+    unique=True,
+    sqlite_where=raw_messages.c.message_id.isnot(None),
+    postgresql_where=raw_messages.c.message_id.isnot(None),
+)
+Index("ix_raw_fingerprint", raw_messages.c.fingerprint)
+
+cases = Table(
+    "cases",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("raw_id", String(40), ForeignKey("raw_messages.id"), nullable=False, unique=True),
+    Column("channel", String(16), nullable=False),
+    Column("status", String(32), nullable=False),
+    Column("sender_domain", Text),
+    Column("subject", Text),  # redacted
+    Column("body", Text),  # redacted
+    Column("redacted", JSON),  # RedactedMessage
+    Column("refs", JSON),  # list[Reference]
+    Column("reference_keys", Text),  # " "-joined normalised reference values, for search and follow-ups
+    Column("carrier", String(64)),
+    Column("reason", String(32)),
+    Column("confidence", Float),
+    Column("priority", String(2)),
+    Column("summary", Text),
+    Column("classification", JSON),
+    Column("similar", JSON),
+    Column("erp", JSON),
+    Column("proposal", JSON),
+    Column("approved", JSON),
+    Column("assignee", String(64)),
+    Column("sla_due", DateTime(timezone=True)),
+    Column("received_at", DateTime(timezone=True)),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("dispatch_status", String(32)),
+    Column("dispatch_error", Text),
+)
+Index("ix_cases_queue", cases.c.status, cases.c.priority, cases.c.created_at)
+Index("ix_cases_reason", cases.c.reason)
+Index("ix_cases_channel", cases.c.channel)
+Index("ix_cases_carrier", cases.c.carrier)
+Index("ix_cases_assignee", cases.c.assignee)
+
+duplicates = Table(
+    "duplicates",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("case_id", String(40), ForeignKey("cases.id"), nullable=False),
+    Column("source", Text, nullable=False),
+    Column("message_id", Text),
+    Column("matched_by", String(16), nullable=False),  # message_id | content
+    Column("received_at", DateTime(timezone=True)),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+Index("ix_duplicates_case", duplicates.c.case_id)
+
+quarantine = Table(
+    "quarantine",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("source", Text, nullable=False),
+    Column("channel", String(16)),
+    Column("reason", String(64), nullable=False),  # machine code, e.g. empty_body
+    Column("detail", Text, nullable=False),  # what a person reads: what was wrong and where
+    Column("payload", LargeBinary, nullable=False),  # the input bytes exactly as received, for replay
+    Column("size", Integer, nullable=False),
+    Column("status", String(16), nullable=False),  # open | reprocessed | discarded
+    Column("resolved_case_id", String(40)),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+Index("ix_quarantine_status", quarantine.c.status)
+
+ingest_log = Table(
+    "ingest_log",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("source", Text, nullable=False),
+    Column("outcome", String(16), nullable=False),  # case | duplicate | quarantined
+    Column("ref_id", String(40)),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+users = Table(
+    "users",
+    metadata,
+    Column("username", String(64), primary_key=True),
+    Column("password_hash", Text, nullable=False),
+    Column("role", String(32), nullable=False),
+    Column("display_name", Text),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("case_id", String(40), nullable=False),
+    Column("actor", String(64), nullable=False),
+    Column("role", String(32), nullable=False),
+    Column("event", String(32), nullable=False),  # decision | raw_view | approval | dispatch
+    Column("decision", String(16)),
+    Column("proposal", JSON),  # the AI proposal at decision time
+    Column("final", JSON),  # what the human approved
+    Column("diff", JSON),
+    Column("comment", Text),
+    Column("at", DateTime(timezone=True), nullable=False),
+)
+Index("ix_audit_case", audit_log.c.case_id)
+
+approvals = Table(
+    "approvals",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("case_id", String(40), ForeignKey("cases.id"), nullable=False),
+    Column("approval_kind", String(16), nullable=False),
+    Column("action", JSON, nullable=False),
+    Column("amount", Float),
+    Column("status", String(16), nullable=False),  # pending | approved | declined
+    Column("requested_by", String(64)),
+    Column("decided_by", String(64)),
+    Column("comment", Text),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("decided_at", DateTime(timezone=True)),
+)
+Index("ix_approvals_status", approvals.c.status)
+
+outbox = Table(
+    "outbox",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("case_id", String(40), ForeignKey("cases.id"), nullable=False),
+    Column("idempotency_key", String(80), nullable=False),  # marker written into the Odoo record
+    Column("kind", String(32), nullable=False),  # ticket | approval | activity | note
+    Column("payload", JSON, nullable=False),
+    Column("status", String(16), nullable=False),  # pending | sending | sent | failed | needs_person
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("next_attempt_at", DateTime(timezone=True), nullable=False),
+    Column("claimed_by", String(64)),
+    Column("claimed_until", DateTime(timezone=True)),
+    Column("last_error", Text),
+    Column("odoo_model", String(64)),
+    Column("odoo_id", Integer),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("idempotency_key", name="uq_outbox_key"),
+)
+Index("ix_outbox_due", outbox.c.status, outbox.c.next_attempt_at)
+
+raw_access_log = Table(
+    "raw_access_log",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("case_id", String(40), nullable=False),
+    Column("actor", String(64), nullable=False),
+    Column("role", String(32), nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+)
+
+labelled_exports = Table(
+    "labelled_exports",
+    metadata,
+    Column("case_id", String(40), primary_key=True),
+    Column("exported_at", DateTime(timezone=True), nullable=False),
+    Column("exported_by", String(64), nullable=False),
+)
