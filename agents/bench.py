@@ -1,0 +1,153 @@
+"""`triage bench`: triage N messages on the local path and, in the same run, the bare cost of the models.
+
+pipeline  = store + dedupe + the graph up to review (redact, references, retrieval, classify, policy,
+            checkpoints), one message at a time, as in production;
+bare      = Presidio analysis + one embedding of the same texts, one message at a time.
+The two are measured in alternating chunks so machine noise hits both alike; ratio = pipeline / bare.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import shutil
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from rich.table import Table
+
+from agents.settings import Settings
+from agents.state import InboundMessage
+
+log = logging.getLogger(__name__)
+DATA = Path(__file__).parents[1]
+CHUNK = 50
+
+
+@dataclass
+class BenchResult:
+    n: int
+    pipeline_msgs_per_s: float
+    bare_models_msgs_per_s: float
+    ratio: float
+    p95_ms: float
+    p50_ms: float
+
+    def as_json(self) -> dict[str, float | int]:
+        return {
+            "n": self.n,
+            "pipeline_msgs_per_s": round(self.pipeline_msgs_per_s, 2),
+            "bare_models_msgs_per_s": round(self.bare_models_msgs_per_s, 2),
+            "ratio": round(self.ratio, 3),
+            "p95_ms": round(self.p95_ms, 1),
+            "p50_ms": round(self.p50_ms, 1),
+        }
+
+
+def bench_messages(n: int) -> Iterator[InboundMessage]:
+    """N realistic messages cycled from the labelled sets, each with its own Message-ID."""
+    from tools.memory.seed import read_labelled, record_to_message
+
+    files = sorted((DATA / "evals" / "datasets").glob("*.jsonl")) + sorted((DATA / "data" / "memory_seed").glob("*.jsonl"))
+    records = [r for f in files for r in read_labelled(f)]
+    for i in range(n):
+        record = records[i % len(records)]
+        msg = record_to_message(record, f"bench:{i}")
+        yield msg.model_copy(update={"message_id": f"<bench-{i}@triage.local>", "received_at": None})
+
+
+def run_bench(settings: Settings, n: int, progress: object | None = None) -> BenchResult:
+    from agents.checkpoints import open_checkpointer
+    from agents.ingest_service import IngestService
+    from agents.runtime import Runtime
+    from agents.wiring import build_runner
+    from tools.ingest import ParseOutcome
+
+    rt = Runtime(settings)
+    rt.ensure_memory()
+    redactor, embedder = rt.redactor, rt.embedder
+    analyzer = redactor.analyzer  # type: ignore[attr-defined]
+    service = IngestService(rt.store, rt.clock, settings)
+    messages = list(bench_messages(n + 20))
+    warm, messages = messages[:20], messages[20:]
+
+    def bare(msg: InboundMessage) -> None:
+        text = f"{msg.subject or ''}\n{msg.body}"
+        analyzer.analyze(text=text, language="en")
+        embedder.embed_array([text])
+
+    latencies: list[float] = []
+    bare_s = pipe_s = 0.0
+    with open_checkpointer(settings) as saver:
+        runner = build_runner(rt, saver)
+
+        def pipeline(msg: InboundMessage) -> None:
+            outcome = ParseOutcome(source=msg.source, data=b"", message=msg, error=None)
+            counts = service.accept(outcome)
+            for case_id in counts.new_case_ids:
+                runner.start(case_id)
+
+        for msg in warm:  # models loaded, caches and JIT paths warm before timing
+            bare(msg)
+            pipeline(msg.model_copy(update={"message_id": f"{msg.message_id}-warm"}))
+        for start in range(0, len(messages), CHUNK):
+            chunk = messages[start : start + CHUNK]
+            t0 = time.perf_counter()
+            for msg in chunk:
+                bare(msg)
+            bare_s += time.perf_counter() - t0
+            for msg in chunk:
+                t1 = time.perf_counter()
+                pipeline(msg)
+                latencies.append(time.perf_counter() - t1)
+            pipe_s += sum(latencies[-len(chunk) :])
+            if progress is not None:
+                progress(len(chunk))  # type: ignore[operator]
+    pipeline_rate, bare_rate = len(messages) / pipe_s, len(messages) / bare_s
+    return BenchResult(
+        n=len(messages),
+        pipeline_msgs_per_s=pipeline_rate,
+        bare_models_msgs_per_s=bare_rate,
+        ratio=pipeline_rate / bare_rate,
+        p95_ms=float(np.percentile(latencies, 95) * 1000),
+        p50_ms=float(np.percentile(latencies, 50) * 1000),
+    )
+
+
+def bench_settings(settings: Settings) -> Settings:
+    """A separate TRIAGE_HOME under the main one: cases and checkpoints fresh, memory kept between runs."""
+    home = settings.home / "bench"
+    for name in ("cases.sqlite", "cases.sqlite-wal", "cases.sqlite-shm", "checkpoints.sqlite",
+                 "checkpoints.sqlite-wal", "checkpoints.sqlite-shm"):
+        (home / name).unlink(missing_ok=True)
+    shutil.rmtree(home / "quarantine", ignore_errors=True)
+    return settings.model_copy(update={"triage_home": home, "database_url": None, "checkpoint_url": None,
+                                       "odoo_url": None, "reasoner": "local"})
+
+
+def cmd_bench(args: argparse.Namespace, settings: Settings) -> int:
+    from agents.cli import console, out, progress_bar
+
+    bench = bench_settings(settings)
+    with progress_bar(transient=args.json) as bar:
+        task = bar.add_task("Benchmarking (pipeline vs bare models)", total=args.n)
+        result = run_bench(bench, args.n, progress=lambda k: bar.advance(task, k))
+    if args.json:
+        out.print_json(json.dumps(result.as_json()))
+        return 0
+    table = Table(title=f"triage bench: {result.n} messages, local path, this machine")
+    table.add_column("measure")
+    table.add_column("value", justify="right")
+    table.add_column("target", justify="right")
+    table.add_row("pipeline msgs/s", f"{result.pipeline_msgs_per_s:.1f}", "")
+    table.add_row("bare models msgs/s (Presidio + embedding)", f"{result.bare_models_msgs_per_s:.1f}", "")
+    table.add_row("ratio pipeline / bare", f"{result.ratio:.2f}", ">= 0.80")
+    table.add_row("p50 warm single-message latency", f"{result.p50_ms:.0f} ms", "")
+    table.add_row("p95 warm single-message latency", f"{result.p95_ms:.0f} ms", "<= 150 ms")
+    out.print(table)
+    console.print(json.dumps(result.as_json()))
+    return 0

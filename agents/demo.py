@@ -1,0 +1,134 @@
+"""`triage demo`: the whole product on the embedded defaults, from an empty TRIAGE_HOME.
+
+Seeds the memory, creates the demo users, starts the Odoo sandbox (unless ODOO_URL points at a real
+Odoo), ingests and triages `data/inbox`, then serves the review app while the dispatcher sends every
+decision made there to Odoo.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import subprocess
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+from rich.table import Table
+
+from agents.settings import Settings
+
+log = logging.getLogger(__name__)
+INBOX = Path(__file__).parents[1] / "data" / "inbox"
+SANDBOX_ENV = {"ODOO_DB": "sandbox", "ODOO_USER": "admin", "ODOO_PASSWORD": "admin"}
+
+
+def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
+    from agents.cli import console, out, progress_bar, triage_cases
+    from agents.ingest_service import IngestService
+    from agents.runtime import Runtime
+    from tools.ingest import read_inputs
+    from ui.auth import UserStore
+
+    console.rule("[bold]Exception triage demo")
+    sandbox = None
+    if not settings.odoo_url:
+        from tools.odoo.sandbox import SandboxServer
+
+        sandbox = SandboxServer(settings.home, "community", port=_free_port(8069)).start()
+        os.environ.update({"ODOO_URL": sandbox.url, **SANDBOX_ENV})
+        settings = Settings()
+        console.print(f"[yellow]Odoo SANDBOX[/] (an emulator, not a real Odoo) at {sandbox.url}")
+    rt = Runtime(settings)
+    console.print(f"TRIAGE_HOME = {settings.home}")
+    with progress_bar() as bar:
+        task = bar.add_task("Seeding case memory (redacting past cases)", total=None)
+        rt.ensure_memory(on_progress=lambda i, n: bar.update(task, completed=i, total=n))
+    console.print(f"Case memory: {rt.memory.count()} past cases; local reasoner trained.")
+    users = UserStore(rt.engine, rt.clock).ensure_demo_users()
+
+    service = IngestService(rt.store, rt.clock, settings)
+    inputs = list(read_inputs(INBOX))
+    with progress_bar() as bar:
+        task = bar.add_task(f"Ingesting {INBOX.name}/", total=len(inputs))
+        counts = service.ingest(inputs, on_item=lambda _s: bar.advance(task))
+    triage_cases(rt, counts.new_case_ids)
+
+    table = Table(title="What the demo did")
+    for key in ("received", "cases", "duplicates", "quarantined"):
+        table.add_column(key, justify="right")
+    table.add_row(*(str(v) for v in counts.as_json().values()))
+    out.print(table)
+    _print_queue(rt, out)
+
+    url = f"http://127.0.0.1:{args.port}"
+    signins = Table(title="Demo sign-ins")
+    for col in ("user", "role", "password"):
+        signins.add_column(col)
+    for username, role, password in users:
+        signins.add_row(username, role, password)
+    out.print(signins)
+    if args.no_ui:
+        _dispatch_once(settings)
+        if sandbox:
+            sandbox.close()
+        return 0
+    out.print(f"[bold green]Review app: {url}[/]  (Ctrl-C stops the app, the dispatcher and the sandbox)")
+    env = {**os.environ, "TRIAGE_HOME": str(settings.home), "TRIAGE_UI_BASE_URL": url}
+    ui = subprocess.Popen([sys.executable, "-m", "agents.cli", "ui", "--port", str(args.port)], env=env)
+    try:
+        while ui.poll() is None:  # the dispatcher sends what reviewers decide, every few seconds
+            _dispatch_once(settings, quiet=True)
+            time.sleep(5)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        ui.terminate()
+        if sandbox:
+            sandbox.close()
+    return 0
+
+
+def _print_queue(rt: object, out: object) -> None:
+    from sqlalchemy import select
+
+    from tools.store import schema as t
+
+    with rt.engine.connect() as conn:  # type: ignore[attr-defined]
+        rows = conn.execute(select(t.cases.c.priority, t.cases.c.reason, t.cases.c.status)).all()
+    by_priority = Counter(r.priority or "-" for r in rows)
+    by_reason = Counter(r.reason or "needs classification" for r in rows)
+    table = Table(title="Review queue")
+    table.add_column("priority")
+    table.add_column("cases", justify="right")
+    for prio in ("P1", "P2", "P3", "P4"):
+        table.add_row(prio, str(by_priority.get(prio, 0)))
+    out.print(table)  # type: ignore[attr-defined]
+    reasons = Table(title="By reason")
+    reasons.add_column("reason")
+    reasons.add_column("cases", justify="right")
+    for reason, n in by_reason.most_common():
+        reasons.add_row(reason, str(n))
+    out.print(reasons)  # type: ignore[attr-defined]
+
+
+def _dispatch_once(settings: Settings, quiet: bool = False) -> None:
+    from tools.odoo.cli import dispatch
+
+    if quiet:
+        logging.getLogger("tools.odoo").setLevel(logging.WARNING)
+    dispatch(settings, once=True)
+
+
+def _free_port(preferred: int) -> int:
+    import socket
+
+    with socket.socket() as s:
+        try:
+            s.bind(("127.0.0.1", preferred))
+            return preferred
+        except OSError:
+            s.bind(("127.0.0.1", 0))
+            return int(s.getsockname()[1])
