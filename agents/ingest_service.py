@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from agents.ports import Clock
 from agents.settings import Settings
@@ -81,7 +81,18 @@ class IngestService:
             log.info("quarantined %s: %s", outcome.source, code)
             counts.quarantined, counts.quarantine_ids = 1, [qid]
             return counts
+        try:
+            return self._store_message(outcome, counts, now)
+        except (UnicodeError, ValueError) as exc:  # text the database cannot hold: keep the bytes instead
+            detail = f"{outcome.source}: the parsed text could not be stored ({type(exc).__name__}); kept for replay"
+            qid = self.store.quarantine(outcome.source, outcome.message.channel, "unstorable_text", detail,
+                                        outcome.data, now)
+            self.store.log_ingest(outcome.source, "quarantined", qid, now)
+            return IngestCounts(received=1, quarantined=1, quarantine_ids=[qid])
+
+    def _store_message(self, outcome: ParseOutcome, counts: IngestCounts, now: datetime) -> IngestCounts:
         message = outcome.message
+        assert message is not None
         fingerprint = content_fingerprint(message)
         window = timedelta(hours=self.settings.dedupe_window_hours)
         retention = timedelta(days=self.settings.raw_retention_days)

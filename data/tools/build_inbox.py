@@ -8,7 +8,7 @@ Everything is deterministic: fixed dates, Message-IDs, MIME boundaries, PDF crea
 ZIP/DOCX member timestamps, so a second run writes the same bytes. Every message text in this file
 is written by hand; the helpers only encode it (MIME, PDF, DOCX, JSON).
 
-Label conventions (data/inbox/labels.jsonl, DESIGN.md dataset format plus "file"):
+Label conventions (data/labels/inbox.jsonl, DESIGN.md dataset format plus "file"):
 - "file" is relative to data/inbox; "email/archive.mbox#N", "portal/<x>.jsonl#N" and
   "portal/<x>.json#N" (a list) give the 0-based index inside the container file.
 - e-mail: subject is the decoded Subject; body is the newest message as a human reads it. For a
@@ -2416,7 +2416,7 @@ def main() -> None:
     build_truncated_eml()
     build_portal()
     build_documents()
-    with open(INBOX / "labels.jsonl", "w", encoding="utf-8", newline="\n") as f:
+    with open(INBOX.parent / "labels" / "inbox.jsonl", "w", encoding="utf-8", newline="\n") as f:
         for rec in LABELS:
             f.write(json.dumps(rec, ensure_ascii=False) + "\n")
     by_channel: dict[str, int] = {}
