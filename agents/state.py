@@ -82,6 +82,9 @@ CaseStatus = Literal[
 ]
 
 
+THREAD_CONTEXT_CHARS = 1500
+
+
 class Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -138,6 +141,10 @@ class RedactedMessage(Frozen):
     def text_for_models(self) -> str:
         """Subject and body: what classifiers, embeddings and the LLM read."""
         parts = [self.subject or "", self.body]
+        if self.thread:
+            # The message just before this one: a forwarded carrier notice under a short note, or the
+            # report a reply answers. Older history stays out; it rarely says what is wrong now.
+            parts.append(self.thread[0][:THREAD_CONTEXT_CHARS])
         parts += [f"{k}: {v}" for k, v in sorted(self.structured.items())]
         parts += [a.text for a in self.attachments if a.text]
         return "\n".join(p for p in parts if p)
@@ -222,7 +229,7 @@ ReviewKind = Literal["accept", "edit", "reject"]
 class ReviewRequest(Frozen):
     case_id: str
     proposal: Proposal
-    allowed_decisions: list[ReviewKind] = Field(default_factory=lambda: ["accept", "edit", "reject"])
+    allowed_decisions: list[ReviewKind] = Field(default_factory=lambda: list[ReviewKind](["accept", "edit", "reject"]))
     required_role: Role = "customer_service"  # supervisor when any action needs one
 
 
