@@ -4,31 +4,16 @@ approvals for costly ones. Nothing here talks to Odoo; the dispatcher sends the 
 from __future__ import annotations
 
 import logging
-from datetime import datetime
-from typing import Any
 
-from sqlalchemy import Engine, insert, select
+from sqlalchemy import Engine, select
 
 from agents.ports import Clock
 from agents.review_service import ReviewService
 from agents.state import Proposal, ProposedAction
+from tools.store import outbox
 from tools.store import schema as t
-from tools.store.cases import new_id
 
 log = logging.getLogger(__name__)
-
-_OUTBOX_KIND = {
-    "open_ticket": "ticket",
-    "request_approval": "approval",
-    "schedule_activity": "activity",
-    "draft_customer_update": "note",
-}
-
-
-def idempotency_key(case_id: str, action: ProposedAction) -> str:
-    """Stable per case and action kind: the same approved action always maps to the same Odoo marker."""
-    suffix = f"{action.kind}:{action.approval_kind}" if action.approval_kind else action.kind
-    return f"{case_id}:{suffix}"
 
 
 class ActionQueue:
@@ -39,47 +24,22 @@ class ActionQueue:
         self.case_url_base = case_url_base.rstrip("/")
 
     def enqueue(self, case_id: str, approved: Proposal, decided_by: str, role: str) -> list[str]:
-        ids: list[str] = []
-        for action in approved.actions:
-            if action.role_required == "supervisor":
-                # Costly actions wait in the supervisor inbox; CS acceptance never approves them.
-                ids.append(self.review.open_approval(case_id, action, requested_by=decided_by))
-            else:
-                ids.append(self.add_outbox(case_id, action, approved, decided_by))
+        """CS acceptance queues the ticket and CS actions; costly actions wait for a supervisor."""
+        costly = [a for a in approved.actions if a.role_required == "supervisor"]
+        routine = [a for a in approved.actions if a.role_required != "supervisor"]
+        ids = [self.review.open_approval(case_id, action, requested_by=decided_by) for action in costly]
+        if routine:
+            ids += self._to_outbox(case_id, approved.model_copy(update={"actions": routine}))
         return ids
 
-    def add_outbox(self, case_id: str, action: ProposedAction, approved: Proposal, decided_by: str) -> str:
-        """Insert once per idempotency key; a re-run returns the existing row's id."""
-        key = idempotency_key(case_id, action)
-        now = self.clock.now()
-        with self.engine.begin() as conn:
-            existing = conn.execute(select(t.outbox.c.id).where(t.outbox.c.idempotency_key == key)).scalar()
-            if existing:
-                return str(existing)
-            row_id = new_id("out")
-            conn.execute(
-                insert(t.outbox).values(
-                    id=row_id,
-                    case_id=case_id,
-                    idempotency_key=key,
-                    kind=_OUTBOX_KIND[action.kind],
-                    payload=self._payload(case_id, action, approved, decided_by, now),
-                    status="pending",
-                    attempts=0,
-                    next_attempt_at=now,
-                    created_at=now,
-                    updated_at=now,
-                )
-            )
-        return row_id
+    def queue_approved_action(self, case_id: str, action: ProposedAction, approved: Proposal) -> list[str]:
+        """After a supervisor approved it: the action (and the case's ticket, if not queued yet)."""
+        return self._to_outbox(case_id, approved.model_copy(update={"actions": [action]}))
 
-    def _payload(
-        self, case_id: str, action: ProposedAction, approved: Proposal, decided_by: str, now: datetime
-    ) -> dict[str, Any]:
-        return {
-            "action": action.model_dump(mode="json"),
-            "proposal": approved.model_dump(mode="json"),
-            "decided_by": decided_by,
-            "decided_at": now.isoformat(),
-            "case_url": f"{self.case_url_base}/?case={case_id}",
-        }
+    def _to_outbox(self, case_id: str, proposal: Proposal) -> list[str]:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(t.cases).where(t.cases.c.id == case_id)).first()
+        if row is None:
+            raise LookupError(f"case {case_id} is not in the store")
+        case = outbox.dispatch_case_from_row(row, self.case_url_base)
+        return outbox.enqueue(self.engine, case, proposal, self.clock.now())

@@ -92,15 +92,15 @@ class DecisionService:
                 results.append(BulkResult(case_id, False, str(exc)))
         return results
 
-    def decide_approval(self, user: User, approval_id: str, approve: bool, comment: str) -> str | None:
-        """Supervisor decision; an approved action goes to the outbox. Returns the outbox id."""
+    def decide_approval(self, user: User, approval_id: str, approve: bool, comment: str) -> list[str]:
+        """Supervisor decision; an approved action goes to the outbox. Returns the outbox row ids."""
         action = self.review.decide_approval(user, approval_id, approve, comment)
         if action is None:
-            return None
-        approval = next(a for a in self._approvals(approval_id))
+            return []
+        (approval,) = self._approvals(approval_id)
         case = self.rt.store.get_case(approval["case_id"]) or {}
         approved = Proposal.model_validate(case.get("approved") or case["proposal"])
-        return self.actions.add_outbox(approval["case_id"], action, approved, user.username)
+        return self.actions.queue_approved_action(approval["case_id"], action, approved)
 
     def _approvals(self, approval_id: str) -> list[dict[str, Any]]:
         from sqlalchemy import select

@@ -108,6 +108,6 @@ class Runtime:
     def erp(self) -> ErpReader:
         if not self.settings.odoo_url:
             return NoErp()
-        from tools.odoo.reader import build_erp_reader
+        from tools.odoo.reader import make_erp_reader
 
-        return build_erp_reader(self.settings)
+        return make_erp_reader(self.settings)

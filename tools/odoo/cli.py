@@ -1,0 +1,136 @@
+"""CLI entry functions for the `triage` console script (wired by agents.cli): each returns an exit code.
+
+odoo_check(settings, as_json)   -> 0 all good, 1 problems found, 2 cannot connect / not configured
+odoo_sandbox(settings, port, edition, version=None) -> runs the sandbox until Ctrl-C
+dispatch(settings, once)        -> 0 all sent, 1 some need a person, 2 Odoo unusable (run stopped)
+This is the CLI layer: it prints with rich; the library code it calls only logs.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from datetime import timedelta
+from typing import Any
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from tools.odoo.allowlist import CreatedRecords
+from tools.odoo.check import run_check
+from tools.odoo.config import OdooOptions, OdooTarget
+from tools.odoo.dispatcher import Dispatcher
+from tools.odoo.errors import OdooError
+from tools.odoo.gateway import OdooGateway
+
+
+def _console() -> Console:
+    return Console(highlight=False, soft_wrap=True)
+
+
+def odoo_check(settings: Any, as_json: bool) -> int:
+    report = run_check(settings)
+    code = 0 if report["ok"] else (2 if not report["connected"] else 1)
+    console = _console()
+    if as_json:
+        console.out(json.dumps(report, sort_keys=True), highlight=False)
+        return code
+    title = "Odoo check" + (" [bold yellow](SANDBOX)[/]" if report["sandbox"] else "")
+    table = Table(title=title, show_header=False)
+    for key in ("url", "db", "user", "server_version", "helpdesk", "approvals", "carrier_tracking"):
+        table.add_row(key, str(report.get(key)))
+    for model, rights in report["rights"].items():
+        allowed = rights.get("create")
+        table.add_row(f"create {model}", {True: "yes", False: "[red]no[/]", None: "n/a"}[allowed])
+    console.print(table)
+    for note in report["notes"]:
+        console.print(f"[cyan]note:[/] {note}")
+    for problem in report["problems"]:
+        console.print(f"[red]problem:[/] {problem}")
+    if report["ok"]:
+        console.print("[green]Odoo is ready for the product.[/]")
+    return code
+
+
+def odoo_sandbox(settings: Any, port: int, edition: str, version: str | None = None) -> int:
+    """Run the sandbox in the foreground; version 17.0 / 18.0 / 19.0 (default TRIAGE_SANDBOX_VERSION or 17.0)."""
+    from tools.odoo.sandbox import serve
+
+    if edition not in ("community", "enterprise"):
+        _console().print(f"[red]edition must be community or enterprise, not {edition!r}[/]")
+        return 2
+    version = version or os.environ.get("TRIAGE_SANDBOX_VERSION", "17.0")
+    console = _console()
+    console.print(
+        f"[bold yellow]Odoo SANDBOX[/] (an emulator, not a real Odoo): {edition} {version} on http://127.0.0.1:{port}\n"
+        f"  database 'sandbox', user admin / password admin (or API key sandbox-api-key)\n"
+        f"  records kept in {settings.home / 'odoo-sandbox'}; Ctrl-C to stop"
+    )
+    try:
+        serve(port, settings.home, edition, version=version)  # type: ignore[arg-type]
+    except KeyboardInterrupt:
+        console.print("sandbox stopped")
+    except OSError as exc:
+        console.print(f"[red]cannot listen on port {port}: {exc}[/]")
+        return 2
+    return 0
+
+
+def dispatch(settings: Any, once: bool) -> int:
+    from tools.store import outbox
+    from tools.store.db import make_engine, migrate
+
+    console = _console()
+    options = OdooOptions()
+    try:
+        target = OdooTarget.from_settings(settings, options)
+    except OdooError as exc:
+        console.print(f"[red]{exc.info.message}[/]")
+        return 2
+    if target is None:
+        console.print("[red]No Odoo configured (ODOO_URL ...): nothing can be dispatched.[/]")
+        return 2
+    engine = make_engine(settings.store_url)
+    migrate(engine)
+
+    def factory(created: CreatedRecords) -> OdooGateway:
+        return OdooGateway(target, created=created)
+
+    # a lease outlives any call in flight (Odoo's own request limit), so a live worker's row is never retaken
+    lease = timedelta(seconds=max(60.0, target.timeout_s * 4, options.request_limit_s + target.timeout_s))
+    dispatcher = Dispatcher(engine, factory, options=options, lease=lease)
+    before = outbox.counts(engine)
+    todo = before[outbox.PENDING] + before[outbox.SENDING]
+    outcomes: dict[str, int] = {}
+    with Progress(
+        TextColumn("dispatch to Odoo"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[status]}"),
+        TimeElapsedColumn(),
+        console=console,
+        transient=False,
+    ) as progress:
+        task = progress.add_task("dispatch", total=todo or None, status="")
+
+        def on_row(row: Any, outcome: str) -> None:
+            outcomes[outcome] = outcomes.get(outcome, 0) + 1
+            if outcome in ("sent", "needs_person"):
+                progress.advance(task)
+            progress.update(task, status=" ".join(f"{k}={v}" for k, v in sorted(outcomes.items())))
+
+        try:
+            report = dispatcher.run(until_idle=once, on_row=on_row)
+        except KeyboardInterrupt:
+            console.print("stopped; rows being sent are picked up again after their lease")
+            return 1
+    after = outbox.counts(engine)
+    console.print(
+        f"sent {report.sent} (found already in Odoo: {report.found_existing}), retries {report.retried}, "
+        f"need a person {report.needs_person}; outbox now: " + ", ".join(f"{k} {v}" for k, v in after.items())
+    )
+    if report.stopped is not None:
+        console.print(f"[red]stopped: {report.stopped.message}[/]")
+        return 2
+    return 1 if report.needs_person or after[outbox.NEEDS_PERSON] else 0

@@ -1,0 +1,279 @@
+"""What gets created in Odoo for one approved case, as outbox items (edition-neutral, JSON-able).
+
+One case gives:
+- `ticket`: the helpdesk ticket (team, customer, priority, tags for reason and carrier, HTML
+  description with summary, references, evidence, redacted message and a link back to the case);
+  for a follow-up message about an open case's shipment, a `note` on that case's ticket instead;
+- `approval` per approval asked for (approval.request where Approvals is installed, else a ticket in
+  the approvals team with an activity for the supervisor: the dispatcher decides at send time);
+- `activity` per scheduled activity (for the assignee, else the customer's account manager);
+- `note` per draft customer update (an internal note: nothing is e-mailed to the customer).
+
+Every item carries its idempotency key and the marker derived from it. The marker is
+`[triage:<24 hex>]`: no `_` or `%` (wildcards in Odoo's ilike, see recordings x10/x11), fixed length
+(no marker is a prefix of another), lower-case hex compared exactly on the search results.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from agents.state import ApprovalKind, Priority, Proposal, ProposedAction, ReasonCode, Reference
+
+OutboxKind = Literal["ticket", "approval", "activity", "note"]
+MAX_MESSAGE_CHARS = 20_000
+
+REASON_LABELS: dict[str, str] = {
+    "weather": "Weather",
+    "equipment_failure": "Equipment failure",
+    "customs_hold": "Customs hold",
+    "address_issue": "Address issue",
+    "recipient_unavailable": "Recipient unavailable",
+    "delivery_refused": "Delivery refused",
+    "damaged": "Damaged",
+    "lost": "Lost",
+    "capacity_delay": "Capacity delay",
+    "external_disruption": "External disruption",
+    "customer_request": "Customer request",
+    "no_exception": "No exception",
+}
+APPROVAL_LABELS: dict[str, str] = {
+    "reroute": "Reroute",
+    "expedite": "Expedite",
+    "credit": "Credit",
+    "write_off": "Write-off",
+}
+ACTIVITY_DEADLINE_DAYS: dict[str, int] = {"P1": 0, "P2": 1, "P3": 2, "P4": 5}
+# Reference kinds that identify a shipment (dates and places do not).
+SHIPMENT_REFERENCE_KINDS = frozenset(
+    {"tracking", "container", "bol", "awb", "pro", "po", "sale_order", "transfer", "booking", "customs_entry"}
+)
+
+
+class DispatchCase(BaseModel):
+    """The case facts a dispatch needs; redacted text only."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    case_id: str
+    case_url: str
+    summary: str
+    reason: ReasonCode | None = None
+    evidence: str = ""
+    references: list[Reference] = Field(default_factory=list)
+    redacted_text: str = ""
+    carrier: str | None = None
+    customer_partner_id: int | None = None
+    priority: Priority = "P3"
+    approvals_needed: list[ApprovalKind] = Field(default_factory=list)
+    # Idempotency key of the ticket of an open case about the same shipment: set for a follow-up
+    # message, which then becomes a chatter note on that ticket instead of a new ticket.
+    open_ticket_key: str | None = None
+
+
+class OutboxItem(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    idempotency_key: str = Field(max_length=80)
+    kind: OutboxKind
+    payload: dict[str, Any]
+
+    @property
+    def marker(self) -> str:
+        return str(self.payload["marker"])
+
+    @property
+    def parent_key(self) -> str | None:
+        value = self.payload.get("parent_key")
+        return str(value) if value else None
+
+
+def marker_for(idempotency_key: str) -> str:
+    """The marker written into the Odoo record: unambiguous under ilike, verified exactly."""
+    return f"[triage:{hashlib.sha256(idempotency_key.encode()).hexdigest()[:24]}]"
+
+
+def ticket_key(case_id: str) -> str:
+    return f"{case_id}:ticket"
+
+
+def normalise_reference(value: str) -> str:
+    return "".join(ch for ch in value.upper() if ch.isalnum())
+
+
+def shipment_keys(references: list[Reference]) -> set[str]:
+    return {normalise_reference(r.value) for r in references if r.kind in SHIPMENT_REFERENCE_KINDS and r.value}
+
+
+# ---------------------------------------------------------------------- HTML
+
+
+def _e(text: object) -> str:
+    return html.escape(str(text), quote=True)
+
+
+def _primary_reference(case: DispatchCase) -> str | None:
+    order = ["tracking", "awb", "container", "bol", "pro", "transfer", "sale_order", "po", "booking", "customs_entry"]
+    for kind in order:
+        for ref in case.references:
+            if ref.kind == kind:
+                return ref.value
+    return None
+
+
+def case_block(case: DispatchCase, approved: Proposal, heading: str) -> str:
+    """The case as HTML: summary, reason, references, evidence, redacted message, link back."""
+    reason = approved.reason or case.reason
+    parts = [f"<p><b>{_e(heading)}</b></p>", f"<p><b>Summary:</b> {_e(approved.summary or case.summary)}</p>"]
+    facts = [f"<b>Reason:</b> {_e(REASON_LABELS.get(reason or '', 'unclassified'))}"]
+    facts.append(f"<b>Priority:</b> {_e(approved.priority)}")
+    if case.carrier:
+        facts.append(f"<b>Carrier:</b> {_e(case.carrier)}")
+    parts.append("<p>" + " &middot; ".join(facts) + "</p>")
+    if case.references:
+        items = "".join(f"<li>{_e(r.kind)}: {_e(r.value)}</li>" for r in case.references)
+        parts.append(f"<p><b>References</b></p><ul>{items}</ul>")
+    if case.evidence:
+        parts.append(f"<p><b>Evidence</b></p><blockquote>{_e(case.evidence)}</blockquote>")
+    if case.redacted_text:
+        text = case.redacted_text
+        if len(text) > MAX_MESSAGE_CHARS:
+            text = text[:MAX_MESSAGE_CHARS] + "\n[... cut; the whole message is in the case]"
+        parts.append(f"<p><b>Message (redacted)</b></p><pre>{_e(text)}</pre>")
+    parts.append(f'<p><a href="{_e(case.case_url)}">Open case {_e(case.case_id)} in Exception Triage</a></p>')
+    return "".join(parts)
+
+
+def _title(case: DispatchCase, approved: Proposal, base: str | None = None) -> str:
+    reason = approved.reason or case.reason
+    label = REASON_LABELS.get(reason or "", "Exception")
+    ref = _primary_reference(case)
+    text = base or approved.summary or case.summary or "shipment exception"
+    text = " ".join(text.split())
+    if len(text) > 90:
+        text = text[:87] + "..."
+    return f"{label}: {ref} - {text}" if ref and ref not in text else f"{label}: {text}"
+
+
+# ---------------------------------------------------------------------- items
+
+
+def build_outbox_items(case: DispatchCase, approved: Proposal) -> list[OutboxItem]:
+    """The outbox items for an approved proposal; deterministic (same input -> same keys and payloads)."""
+    items: list[OutboxItem] = []
+    tags = [t for t in (approved.reason or case.reason, case.carrier) if t]
+    open_ticket = next((a for a in approved.actions if a.kind == "open_ticket"), None)
+
+    if case.open_ticket_key:
+        key = f"{case.case_id}:followup"
+        marker = marker_for(key)
+        body = case_block(case, approved, "Follow-up message about this shipment") + f"<p>{marker}</p>"
+        items.append(_item(key, "note", {"body": body, "parent_key": case.open_ticket_key}))
+        parent = case.open_ticket_key
+    else:
+        key = ticket_key(case.case_id)
+        marker = marker_for(key)
+        description = case_block(case, approved, "Shipment exception")
+        if open_ticket and open_ticket.detail:
+            description = f"<p>{_e(open_ticket.detail)}</p>" + description
+        items.append(
+            _item(
+                key,
+                "ticket",
+                {
+                    "name": f"{_title(case, approved, open_ticket.title if open_ticket else None)} {marker}",
+                    "description": description + f"<p>{marker}</p>",
+                    "team_role": "cases",  # the team named by ODOO_HELPDESK_TEAM
+                    "partner_id": case.customer_partner_id,
+                    "priority": approved.priority,
+                    "tags": tags,
+                    "assignee": approved.assignee,
+                },
+            )
+        )
+        parent = key
+
+    # Keys name the action kind, not its position: a supervisor approval queued later (alone) maps to
+    # the same key as it would have inside the full proposal. One action per kind per case.
+    asked: set[str] = set()
+    for action in approved.actions:
+        if action.kind == "request_approval":
+            kind = action.approval_kind or "reroute"
+            asked.add(kind)
+            items.append(_approval_item(case, approved, f"{case.case_id}:approval:{kind}", kind, action, parent))
+        elif action.kind == "schedule_activity":
+            items.append(_activity_item(case, approved, f"{case.case_id}:activity", action, parent))
+        elif action.kind == "draft_customer_update":
+            key = f"{case.case_id}:note"
+            body = (
+                "<p><b>Draft customer update (not sent to the customer)</b></p>"
+                f"<p><b>{_e(action.title)}</b></p><p>{_e(action.detail)}</p><p>{marker_for(key)}</p>"
+            )
+            items.append(_item(key, "note", {"body": body, "parent_key": parent}))
+    for kind in case.approvals_needed:
+        if kind not in asked:
+            asked.add(kind)
+            action = ProposedAction(
+                kind="request_approval", approval_kind=kind, title=f"{APPROVAL_LABELS[kind]} approval"
+            )
+            items.append(_approval_item(case, approved, f"{case.case_id}:approval:{kind}", kind, action, parent))
+    return items
+
+
+def update_note_item(case_id: str, ticket_idempotency_key: str, update_no: int, body_text: str) -> OutboxItem:
+    """A chatter note for a later update to the same case (e.g. a re-review), on its ticket."""
+    key = f"{case_id}:update:{update_no}"
+    body = f"<p><b>Case update</b></p><p>{_e(body_text)}</p><p>{marker_for(key)}</p>"
+    return _item(key, "note", {"body": body, "parent_key": ticket_idempotency_key})
+
+
+def _item(key: str, kind: OutboxKind, payload: dict[str, Any]) -> OutboxItem:
+    return OutboxItem(idempotency_key=key, kind=kind, payload={"marker": marker_for(key), **payload})
+
+
+def _approval_item(
+    case: DispatchCase, approved: Proposal, key: str, kind: str, action: ProposedAction, parent: str
+) -> OutboxItem:
+    marker = marker_for(key)
+    label = APPROVAL_LABELS.get(kind, kind)
+    detail = f"<p>{_e(action.detail)}</p>" if action.detail else ""
+    amount = f"<p><b>Amount:</b> {action.amount:.2f}</p>" if action.amount is not None else ""
+    reason = (
+        f"<p><b>{_e(label)} requested:</b> {_e(action.title)}</p>{detail}{amount}"
+        + case_block(case, approved, "Case")
+        + f"<p>{marker}</p>"
+    )
+    return _item(
+        key,
+        "approval",
+        {
+            "approval_kind": kind,
+            "name": f"{label}: {_title(case, approved, action.title)} {marker}",
+            "amount": action.amount,
+            "reason": reason,
+            "partner_id": case.customer_partner_id,
+            "priority": approved.priority,
+            "parent_key": parent,
+        },
+    )
+
+
+def _activity_item(case: DispatchCase, approved: Proposal, key: str, action: ProposedAction, parent: str) -> OutboxItem:
+    marker = marker_for(key)
+    note = f"<p>{_e(action.detail or action.title)}</p><p>{_e(approved.summary or case.summary)}</p><p>{marker}</p>"
+    return _item(
+        key,
+        "activity",
+        {
+            "summary": action.title[:120],
+            "note": note,
+            "assignee": action.assignee,  # an Odoo login; None -> the customer's account manager
+            "partner_id": case.customer_partner_id,
+            "deadline_days": ACTIVITY_DEADLINE_DAYS.get(approved.priority, 2),
+            "parent_key": parent,
+        },
+    )
