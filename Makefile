@@ -37,7 +37,7 @@ bench: setup
 	.venv/bin/triage bench
 
 eval: setup
-	.venv/bin/triage eval --dataset evals/datasets/test.jsonl --out var/eval/latest --baseline evals/baseline
+	.venv/bin/triage eval --dataset evals/datasets/test_a.jsonl --dataset evals/datasets/test_b.jsonl --out var/eval/latest --baseline evals/baseline
 
 clean:
 	rm -rf var .pytest_cache .mypy_cache .ruff_cache

@@ -52,7 +52,9 @@ def bench_messages(n: int) -> Iterator[InboundMessage]:
     """N realistic messages cycled from the labelled sets, each with its own Message-ID."""
     from tools.memory.seed import read_labelled, record_to_message
 
-    files = sorted((DATA / "evals" / "datasets").glob("*.jsonl")) + sorted((DATA / "data" / "memory_seed").glob("*.jsonl"))
+    files = sorted((DATA / "evals" / "datasets").glob("*.jsonl")) + sorted(
+        (DATA / "data" / "memory_seed").glob("*.jsonl")
+    )
     records = [r for f in files for r in read_labelled(f)]
     for i in range(n):
         record = records[i % len(records)]
@@ -121,12 +123,25 @@ def run_bench(settings: Settings, n: int, progress: object | None = None) -> Ben
 def bench_settings(settings: Settings) -> Settings:
     """A separate TRIAGE_HOME under the main one: cases and checkpoints fresh, memory kept between runs."""
     home = settings.home / "bench"
-    for name in ("cases.sqlite", "cases.sqlite-wal", "cases.sqlite-shm", "checkpoints.sqlite",
-                 "checkpoints.sqlite-wal", "checkpoints.sqlite-shm"):
+    for name in (
+        "cases.sqlite",
+        "cases.sqlite-wal",
+        "cases.sqlite-shm",
+        "checkpoints.sqlite",
+        "checkpoints.sqlite-wal",
+        "checkpoints.sqlite-shm",
+    ):
         (home / name).unlink(missing_ok=True)
     shutil.rmtree(home / "quarantine", ignore_errors=True)
-    return settings.model_copy(update={"triage_home": home, "database_url": None, "checkpoint_url": None,
-                                       "odoo_url": None, "reasoner": "local"})
+    return settings.model_copy(
+        update={
+            "triage_home": home,
+            "database_url": None,
+            "checkpoint_url": None,
+            "odoo_url": None,
+            "reasoner": "local",
+        }
+    )
 
 
 def cmd_bench(args: argparse.Namespace, settings: Settings) -> int:

@@ -31,10 +31,10 @@ def open_checkpointer(settings: Settings) -> Iterator[BaseCheckpointSaver]:
         from psycopg import Connection
         from psycopg.rows import dict_row
 
-        with Connection.connect(url, autocommit=True, prepare_threshold=0, row_factory=dict_row) as conn:
-            saver = PostgresSaver(conn, serde=_serde())  # type: ignore[arg-type]
-            saver.setup()
-            yield saver
+        with Connection.connect(url, autocommit=True, prepare_threshold=0, row_factory=dict_row) as pg_conn:
+            pg_saver = PostgresSaver(pg_conn, serde=_serde())  # type: ignore[arg-type]
+            pg_saver.setup()
+            yield pg_saver
         return
     from langgraph.checkpoint.sqlite import SqliteSaver
 

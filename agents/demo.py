@@ -115,11 +115,26 @@ def _print_queue(rt: object, out: object) -> None:
 
 
 def _dispatch_once(settings: Settings, quiet: bool = False) -> None:
-    from tools.odoo.cli import dispatch
+    """One dispatcher pass; quiet in the serving loop, where it runs every few seconds."""
+    if not quiet:
+        from tools.odoo.cli import dispatch
 
-    if quiet:
-        logging.getLogger("tools.odoo").setLevel(logging.WARNING)
-    dispatch(settings, once=True)
+        dispatch(settings, once=True)
+        return
+    from agents.runtime import Runtime
+    from tools.odoo.config import OdooOptions, OdooTarget
+    from tools.odoo.dispatcher import dispatch_once
+
+    target = OdooTarget.from_settings(settings, OdooOptions())
+    if target is None:
+        return
+    try:
+        report = dispatch_once(Runtime(settings).engine, target)
+    except Exception as exc:  # Odoo down: the rows stay in the outbox and the next pass retries
+        log.warning("dispatch pass failed: %s", type(exc).__name__)
+        return
+    if report.sent or report.needs_person:
+        log.warning("dispatched %d action(s) to Odoo; %d need a person", report.sent, report.needs_person)
 
 
 def _free_port(preferred: int) -> int:

@@ -7,7 +7,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import partial
 from typing import Any
 
 from langgraph.graph import END, START, StateGraph
@@ -27,11 +26,21 @@ STEPS: list[tuple[str, Callable[[TriageState, TriageDeps], dict[str, Any]]]] = [
 ]
 
 
+def _bind(
+    fn: Callable[[TriageState, TriageDeps], dict[str, Any]], deps: TriageDeps
+) -> Callable[[TriageState], dict[str, Any]]:
+    def node(state: TriageState) -> dict[str, Any]:
+        return fn(state, deps)
+
+    node.__name__ = fn.__name__
+    return node
+
+
 def build_graph(deps: TriageDeps) -> StateGraph:
     graph = StateGraph(TriageState)
     previous = START
     for name, fn in STEPS:
-        graph.add_node(name, partial(fn, deps=deps))
+        graph.add_node(name, _bind(fn, deps))  # type: ignore[call-overload]  # langgraph types nodes by protocol
         graph.add_edge(previous, name)
         previous = name
     graph.add_edge(previous, END)

@@ -65,7 +65,9 @@ class IngestService:
             return parse_input(raw, max_bytes=self.settings.max_input_bytes)
         except Exception as exc:  # a parser bug must not stop the pipeline or lose the input
             log.exception("parser failed on %s", raw.source)
-            err = IngestError("parser_crash", f"{raw.source}: the parser failed ({type(exc).__name__}); kept for replay")
+            err = IngestError(
+                "parser_crash", f"{raw.source}: the parser failed ({type(exc).__name__}); kept for replay"
+            )
             return [ParseOutcome(source=raw.source, data=raw.data, message=None, error=err)]
 
     def accept(self, outcome: ParseOutcome) -> IngestCounts:
@@ -85,8 +87,9 @@ class IngestService:
             return self._store_message(outcome, counts, now)
         except (UnicodeError, ValueError) as exc:  # text the database cannot hold: keep the bytes instead
             detail = f"{outcome.source}: the parsed text could not be stored ({type(exc).__name__}); kept for replay"
-            qid = self.store.quarantine(outcome.source, outcome.message.channel, "unstorable_text", detail,
-                                        outcome.data, now)
+            qid = self.store.quarantine(
+                outcome.source, outcome.message.channel, "unstorable_text", detail, outcome.data, now
+            )
             self.store.log_ingest(outcome.source, "quarantined", qid, now)
             return IngestCounts(received=1, quarantined=1, quarantine_ids=[qid])
 
@@ -110,7 +113,12 @@ class IngestService:
                 counts.cases, counts.new_case_ids = 1, [case_id]
                 return counts
         qid = self.store.quarantine(
-            outcome.source, message.channel, "store_conflict", f"{outcome.source}: could not be stored", outcome.data, now
+            outcome.source,
+            message.channel,
+            "store_conflict",
+            f"{outcome.source}: could not be stored",
+            outcome.data,
+            now,
         )
         self.store.log_ingest(outcome.source, "quarantined", qid, now)
         counts.quarantined, counts.quarantine_ids = 1, [qid]
@@ -132,4 +140,3 @@ class IngestService:
             case_id = counts.new_case_ids[0] if counts.new_case_ids else None
             self.store.resolve_quarantine(quarantine_id, "reprocessed", case_id, now)
         return counts
-

@@ -24,7 +24,6 @@ from agents.state import (
     ReviewDecision,
     ReviewRequest,
     TriageState,
-    apply_decision,
 )
 from agents.summary import write_summary
 from policies.engine import at7_codes, decide, facts_from, review_sla

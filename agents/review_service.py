@@ -61,9 +61,7 @@ class ReviewService:
         now = self.clock.now()
         with self.engine.begin() as conn:
             already = conn.execute(
-                select(t.audit_log.c.id).where(
-                    t.audit_log.c.case_id == case_id, t.audit_log.c.event == "decision"
-                )
+                select(t.audit_log.c.id).where(t.audit_log.c.case_id == case_id, t.audit_log.c.event == "decision")
             ).first()
             if already is None:  # a resumed node re-runs; the decision is recorded once
                 conn.execute(
@@ -182,14 +180,18 @@ class ReviewService:
         require(user.role, "raw.view", user.username)
         with self.engine.begin() as conn:
             raw = conn.execute(
-                select(t.raw_messages.c.sender, t.raw_messages.c.subject, t.raw_messages.c.body, t.raw_messages.c.purged_at)
+                select(
+                    t.raw_messages.c.sender, t.raw_messages.c.subject, t.raw_messages.c.body, t.raw_messages.c.purged_at
+                )
                 .join(t.cases, t.cases.c.raw_id == t.raw_messages.c.id)
                 .where(t.cases.c.id == case_id)
             ).first()
             if raw is None:
                 raise KeyError(f"no case {case_id!r}")
             conn.execute(
-                insert(t.raw_access_log).values(case_id=case_id, actor=user.username, role=user.role, at=self.clock.now())
+                insert(t.raw_access_log).values(
+                    case_id=case_id, actor=user.username, role=user.role, at=self.clock.now()
+                )
             )
         if raw.purged_at is not None:
             return {"purged": True, "sender": None, "subject": None, "body": ""}

@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from langchain_core.runnables import RunnableConfig
 from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.types import Command
 from pydantic import TypeAdapter
@@ -26,7 +27,7 @@ class TriageRunner:
         self.app = build_graph(deps).compile(checkpointer=checkpointer)
 
     @staticmethod
-    def _config(case_id: str) -> dict[str, Any]:
+    def _config(case_id: str) -> RunnableConfig:
         return {"configurable": {"thread_id": case_id}}
 
     def start(self, case_id: str) -> ReviewRequest | None:
@@ -58,7 +59,8 @@ class TriageRunner:
         if self.pending_review(case_id) is None:
             raise ValueError(f"case {case_id} is not waiting for a review")
         payload = _decisions.validate_python(decision).model_dump(mode="json")
-        self.app.invoke(Command(resume=payload), self._config(case_id))
+        resume: Any = Command(resume=payload)
+        self.app.invoke(resume, self._config(case_id))
         return self.state(case_id)
 
     def state(self, case_id: str) -> TriageState:

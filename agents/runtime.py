@@ -7,7 +7,7 @@ the embedding model, Chroma, the trained reasoner) is loaded on first use and ke
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -27,7 +27,7 @@ log = logging.getLogger(__name__)
 class NoErp:
     """Triage without an ERP: no context, no error."""
 
-    def lookup(self, references: list[Reference]) -> ErpContext:  # noqa: ARG002
+    def lookup(self, references: Sequence[Reference]) -> ErpContext:
         return ErpContext(source="none")
 
 
@@ -50,7 +50,7 @@ class Runtime:
     # ------------------------------------------------------------------ models
     @cached_property
     def redactor(self) -> Redactor:
-        from tools.redaction import build_redactor
+        from tools.redaction.presidio_redactor import build_redactor
 
         return build_redactor()
 

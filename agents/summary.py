@@ -9,7 +9,9 @@ from agents.state import Classification, ErpContext, RedactedMessage, Reference
 from policies.engine import reasons
 
 _SHIPMENT_KINDS = ("tracking", "container", "bol", "awb", "pro", "transfer", "sale_order", "po", "booking")
-_ETA = re.compile(r"\b(?:new\s+)?(?:eta|estimated\s+(?:arrival|delivery)|delivery\s+(?:on|by)|re-?deliver\w*\s+on)\b", re.I)
+_ETA = re.compile(
+    r"\b(?:new\s+)?(?:eta|estimated\s+(?:arrival|delivery)|delivery\s+(?:on|by)|re-?deliver\w*\s+on)\b", re.I
+)
 _SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
 _MAX_EVIDENCE = 180
 

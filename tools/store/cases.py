@@ -163,7 +163,10 @@ class CaseStore:
         if status:
             query = query.where(q.c.status == status)
         with self.engine.connect() as conn:
-            return [QuarantineItem(**{k: v for k, v in r._mapping.items() if k != "updated_at"}) for r in conn.execute(query)]
+            return [
+                QuarantineItem(**{k: v for k, v in r._mapping.items() if k != "updated_at"})
+                for r in conn.execute(query)
+            ]
 
     def quarantined_payload(self, qid: str) -> tuple[QuarantineItem, bytes]:
         q = t.quarantine
@@ -245,10 +248,10 @@ class CaseStore:
 
     def counts(self) -> dict[str, int]:
         with self.engine.connect() as conn:
-            outcome_counts = dict(
+            outcome_counts: dict[str, int] = dict(
                 conn.execute(select(t.ingest_log.c.outcome, func.count()).group_by(t.ingest_log.c.outcome)).all()
             )
-            by_status = dict(conn.execute(select(t.cases.c.status, func.count()).group_by(t.cases.c.status)).all())
+            by_status: dict[str, int] = dict(conn.execute(select(t.cases.c.status, func.count()).group_by(t.cases.c.status)).all())
         return {
             "received": sum(outcome_counts.values()),
             "cases": outcome_counts.get("case", 0),
