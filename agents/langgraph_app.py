@@ -1,0 +1,17 @@
+"""Entry point for LangGraph's own tooling (`langgraph.json`): the triage graph, compiled without a
+checkpointer because the LangGraph server supplies its own. Adapters load lazily on first use."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from langgraph.graph.state import CompiledStateGraph
+
+from agents.graph import build_graph
+from agents.runtime import Runtime
+from agents.settings import load_settings
+from agents.wiring import build_deps
+
+
+def make_graph(config: Any = None) -> CompiledStateGraph:
+    return build_graph(build_deps(Runtime(load_settings()))).compile()
