@@ -39,6 +39,9 @@ def open_checkpointer(settings: Settings) -> Iterator[BaseCheckpointSaver]:
     from langgraph.checkpoint.sqlite import SqliteSaver
 
     conn = sqlite3.connect(settings.checkpoint_path, check_same_thread=False, timeout=30)
+    # WAL: the UI and workers read while one writes; NORMAL sync is still crash-safe in WAL mode.
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA synchronous=NORMAL")
     try:
         saver = SqliteSaver(conn, serde=_serde())
         saver.setup()
