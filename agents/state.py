@@ -158,7 +158,7 @@ class Reference(Frozen):
     value: str
     start: int  # span in `field` of the redacted message
     end: int
-    field: Literal["subject", "body", "structured", "attachment"] = "body"
+    field: Literal["subject", "body", "thread", "structured", "attachment"] = "body"
 
 
 class SimilarCase(Frozen):

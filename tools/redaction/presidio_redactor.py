@@ -1,0 +1,507 @@
+"""`Redactor` adapter: Presidio analyzer + anonymizer over the vendored spaCy model.
+
+Per message: the spaCy pipeline runs once over all text fields (one batch), the analyzer once per
+field with those NLP artifacts; results are filtered by the policy (only the replaced entity types,
+no carrier/port/company as a person, nothing inside a logistics reference), names found anywhere are
+swept through every field, and the anonymizer replaces each value by a placeholder shared across
+the message. Nothing here logs text or values: counts and timings only.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import time
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from email.utils import parseaddr
+from pathlib import Path
+from typing import Any
+
+os.environ.setdefault("TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS", "")  # before Presidio: no list download
+
+from presidio_analyzer import AnalyzerEngine, EntityRecognizer
+from presidio_analyzer import RecognizerResult as AnalyzerResult
+from presidio_anonymizer import AnonymizerEngine
+from presidio_anonymizer.entities import OperatorConfig, RecognizerResult
+
+from agents.state import Attachment, InboundMessage, RedactedMessage, RedactionStats
+from tools.redaction.engine import VendoredSpacyNlpEngine, build_analyzer
+from tools.redaction.placeholders import PlaceholderMap
+from tools.redaction.policy import RedactionPolicy, load_policy, name_words
+from tools.redaction.recognizers import build_recognizers
+from tools.references import ReferenceSpan, find_reference_spans
+
+log = logging.getLogger(__name__)
+
+# Entity types with their own validation (checksum, shape): only a strong reference overrides them.
+_VALIDATED_TYPES = frozenset({"IBAN_CODE", "CREDIT_CARD", "EMAIL_ADDRESS", "STREET_ADDRESS"})
+_LOCAL_PART_SPLIT = re.compile(r"[^\w]+|\d+|_")
+_SIGNATURE_SEPARATOR = "\n\n-- \n"
+_MAX_FIELD_CHARS = 100_000
+# Overlapping results: the validated, pattern-shaped types win over a name ("Entrega en Calle" is
+# no person when "Calle Mayor 23" is an address).
+_PRECEDENCE = {
+    "EMAIL_ADDRESS": 0,
+    "IBAN_CODE": 1,
+    "CREDIT_CARD": 2,
+    "STREET_ADDRESS": 3,
+    "PHONE_NUMBER": 4,
+    "PERSON": 5,
+}
+_RECOGNIZER_NAME_KEY = AnalyzerResult.RECOGNIZER_NAME_KEY
+_NAME_TOKEN = re.compile(r"\S+")
+_SURFACE_WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?")
+_NANP = re.compile(r"(?:1[ .-])?\(?\d{3}\)?[ .-]\d{3}[ .-]\d{4}")
+
+
+@dataclass
+class _Field:
+    kind: str  # subject | body | thread | signature | attachment | meta
+    text: str
+    index: int = 0  # position in thread / attachments
+    # meta only: (owner, key, start, end) of each structured value or attachment filename
+    parts: list[tuple[str, str | int, int, int]] = field(default_factory=list)
+    _refs: list[ReferenceSpan] | None = None
+
+    @property
+    def refs(self) -> list[ReferenceSpan]:
+        """Every reference candidate of the text (computed once)."""
+        if self._refs is None:
+            self._refs = find_reference_spans(self.text, resolve=False)
+        return self._refs
+
+
+@dataclass
+class _Hit:
+    start: int
+    end: int
+    entity: str
+    score: float
+    from_ner: bool = False  # found by the spaCy model alone (no pattern backs it)
+
+
+def _overlaps(a_start: int, a_end: int, b_start: int, b_end: int) -> bool:
+    return a_start < b_end and b_start < a_end
+
+
+class PresidioRedactor:
+    """Implements `agents.ports.Redactor`. Loads the spaCy model in `__init__` (a few seconds):
+    build one per process and reuse it."""
+
+    def __init__(self, policy: RedactionPolicy | None = None, model_path: Path | None = None):
+        self.policy = policy or load_policy()
+        started = time.perf_counter()
+        self.analyzer: AnalyzerEngine = build_analyzer(self.policy, model_path)
+        self.anonymizer = AnonymizerEngine()
+        self._field_recognizers: dict[str, list[EntityRecognizer]] = {
+            kind: build_recognizers(self.policy, only_fields=kind)
+            for kind in {f for spec in self.policy.patterns for f in (spec.fields or [])}
+        }
+        self._entities = list(self.policy.replace_entities)
+        words = "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in self.policy.nlp.single_word_person_context)
+        self._person_context = re.compile(rf"(?i:\b(?:{words}))\s+$" if words else r"(?!)")
+        words = self.policy.fragments.get("PHONE_WORDS", "(?i:tel|phone|mobile|call)")
+        self._phone_words = re.compile(rf"(?:\b{words}|\b[TMPF])\b\.?[ \t]*(?:no\.?|number|#)?[ \t]*[:.]?[^\n]*$")
+        log.info("redactor ready in %.1fs", time.perf_counter() - started)
+
+    @property
+    def nlp_engine(self) -> VendoredSpacyNlpEngine:
+        engine = self.analyzer.nlp_engine
+        assert isinstance(engine, VendoredSpacyNlpEngine)
+        return engine
+
+    @property
+    def nlp(self) -> Any:
+        """The spaCy `Language` (NER only), e.g. for `extract_references(..., nlp=redactor.nlp)`."""
+        return self.nlp_engine.language
+
+    # ------------------------------------------------------------------ public
+
+    def redact(self, message: InboundMessage) -> RedactedMessage:
+        started = time.perf_counter()
+        fields = self._fields(message)
+        hits = self._analyze(fields)
+        self._sweep_names(fields, hits, message.sender)
+        for i, f in enumerate(fields):
+            hits[i] = self._merge(f.text, hits[i])
+        occurrences = [(h.entity, f.text[h.start : h.end]) for f, fh in zip(fields, hits, strict=True) for h in fh]
+        placeholders = PlaceholderMap(occurrences)
+        redacted: list[str | dict[tuple[str, str | int], str]] = [
+            self._anonymize_parts(f, fh, placeholders)
+            if f.kind == "meta"
+            else self._anonymize(f.text, fh, placeholders)
+            for f, fh in zip(fields, hits, strict=True)
+        ]
+        counts = Counter(h.entity for fh in hits for h in fh)
+        result = self._assemble(message, fields, redacted, counts)
+        log.debug(
+            "redacted message: fields=%d replaced=%s in %.1f ms",
+            len(fields),
+            dict(counts),
+            (time.perf_counter() - started) * 1000,
+        )
+        return result
+
+    # ------------------------------------------------------------------ fields
+
+    @staticmethod
+    def _fields(message: InboundMessage) -> list[_Field]:
+        fields: list[_Field] = []
+        texts: list[tuple[str, str, int]] = [("subject", message.subject or "", 0), ("body", message.body, 0)]
+        texts += [("thread", t, i) for i, t in enumerate(message.thread)]
+        texts += [("signature", message.signature or "", 0)]
+        texts += [("attachment", a.text or "", i) for i, a in enumerate(message.attachments)]
+        for kind, text, index in texts:
+            if text or kind == "body":
+                # a long attachment is analysed in line-aligned chunks (spaCy's length limit, memory)
+                fields += [_Field(kind, chunk, index) for chunk in _chunks(text, _MAX_FIELD_CHARS)]
+        # Structured portal values and attachment file names: short, analysed together as one text
+        meta = _Field("meta", "")
+        chunks: list[str] = []
+        offset = 0
+        items: list[tuple[str, str | int, str]] = [("structured", k, v) for k, v in message.structured.items()]
+        items += [("filename", i, a.filename) for i, a in enumerate(message.attachments)]
+        for owner, key, value in items:
+            meta.parts.append((owner, key, offset, offset + len(value)))
+            chunks.append(value)
+            offset += len(value) + 1
+        meta.text = "\n".join(chunks)
+        if meta.text.strip():
+            fields.append(meta)
+        return fields
+
+    # ------------------------------------------------------------------ analysis
+
+    def _analyze(self, fields: Sequence[_Field]) -> list[list[_Hit]]:
+        texts = [f.text for f in fields]
+        # one spaCy pass over every field of the message (nlp.pipe), then the analyzer per field
+        batch = self.nlp_engine.process_batch(texts, self.policy.language, batch_size=len(texts))
+        artifacts = [item[1] for item in batch]
+        out: list[list[_Hit]] = []
+        for f, nlp_artifacts in zip(fields, artifacts, strict=True):
+            results = self.analyzer.analyze(
+                text=f.text,
+                language=self.policy.language,
+                entities=self._entities,
+                nlp_artifacts=nlp_artifacts,
+                score_threshold=self.policy.score_threshold,
+                ad_hoc_recognizers=self._field_recognizers.get(f.kind) or None,
+            )
+            refs = f.refs
+            hits: list[_Hit] = []
+            for r in results:
+                source = (r.recognition_metadata or {}).get(_RECOGNIZER_NAME_KEY, "")
+                raw = _Hit(r.start, r.end, r.entity_type, r.score, from_ner=source == "SpacyRecognizer")
+                for hit in self._clean(f.text, raw):
+                    if self._unsupported_ner_word(f.text, hit):
+                        continue  # the name sweep brings it back if the message names it elsewhere
+                    if not self._is_reference(f.text, hit, refs):
+                        hits.append(hit)
+            out.append(hits)
+        return out
+
+    def _clean(self, text: str, hit: _Hit) -> Iterable[_Hit]:
+        """Trim a hit to its meaningful text; persons are checked against the deny lists."""
+        if hit.entity not in self._entities:
+            return
+        value = text[hit.start : hit.end]
+        if hit.entity == "PHONE_NUMBER":
+            if "\n" in value or "  " in value or "\t" in value:
+                return  # libphonenumber joins digits across columns ("02231  18")
+            if value.strip().isdigit():
+                return  # a bare digit run is a reference far more often than a phone
+        if hit.entity == "CREDIT_CARD" and sum(ch.isdigit() for ch in value) not in (15, 16, 19):
+            return  # Luhn-valid 12-14 digit runs here are transaction and parcel numbers
+        if hit.entity != "PERSON":
+            stripped = value.rstrip(" \t\r\n.,;:")
+            yield _Hit(hit.start, hit.start + len(stripped), hit.entity, hit.score)
+            return
+        # A person never spans lines ("Maria Gonzalez\nOps Coordinator"): judge each line alone
+        pos = hit.start
+        for line in value.split("\n"):
+            lead = len(line) - len(line.lstrip())
+            name = line.strip().rstrip(".,;:'’")
+            if name.endswith(("'s", "’s")):
+                name = name[:-2]
+            start = pos + lead
+            pos += len(line) + 1
+            if not name or any(ch.isdigit() or ch in "@<>/|" for ch in name):
+                continue
+            if name.isupper() and " " not in name and len(name) <= 3:
+                continue  # acronyms the NER calls a person (NHC, DAL)
+            name, start = _trim_name(name, start)
+            if not name or self.policy.is_not_a_person(name):
+                continue
+            yield _Hit(start, start + len(name), "PERSON", hit.score, hit.from_ner)
+
+    def _unsupported_ner_word(self, text: str, hit: _Hit) -> bool:
+        if not (
+            self.policy.nlp.single_word_person_needs_support
+            and hit.entity == "PERSON"
+            and hit.from_ner
+            and " " not in text[hit.start : hit.end]
+        ):
+            return False
+        return not self._person_context.search(text[max(0, hit.start - 30) : hit.start])
+
+    def _strong_phone(self, text: str, hit: _Hit) -> bool:
+        """International or bracketed format, a phone word just before it, or a line of its own."""
+        value = text[hit.start : hit.end]
+        if value.startswith(("+", "00", "(")) or _NANP.fullmatch(value):
+            return True
+        line_start = text.rfind("\n", 0, hit.start) + 1
+        before = text[max(line_start, hit.start - 40) : hit.start]
+        if self._phone_words.search(before):
+            return True
+        line_end = text.find("\n", hit.end)
+        return not before.strip(" \t>|") and not text[hit.end : line_end if line_end >= 0 else None].strip(" \t|")
+
+    def _is_reference(self, text: str, hit: _Hit, refs: Sequence[ReferenceSpan]) -> bool:
+        """A result that is (part of) a logistics reference is not personal data.
+
+        E-mail, street, IBAN and card results have their own validation: only a strong reference
+        (keyword, distinctive format, check digit) that is not inside them wins. A phone or a name
+        loses to any strong reference it touches, and to a weak one (a bare number) unless the phone
+        itself is unmistakable ("+49 30 1234567890", "Tel: 0412 881 903").
+        """
+        strong_hit: bool | None = None
+        for ref in refs:
+            if not _overlaps(hit.start, hit.end, ref.start, ref.end):
+                continue
+            contains_ref = hit.start <= ref.start and ref.end <= hit.end
+            if hit.entity in _VALIDATED_TYPES:
+                same = ref.start == hit.start and ref.end == hit.end
+                if ref.strong and (same or not contains_ref):
+                    return True  # "Transaction 11842066031875": the keyword says what it is
+                continue
+            if ref.strong:
+                return True
+            if strong_hit is None:
+                strong_hit = hit.entity == "PHONE_NUMBER" and self._strong_phone(text, hit)
+            if not strong_hit:
+                return True
+        return False
+
+    # ------------------------------------------------------------------ names
+
+    def _name_seeds(self, fields: Sequence[_Field], hits: Sequence[Sequence[_Hit]], sender: str | None) -> set[str]:
+        """Words of the names found anywhere in the message, of the sender's display name and of
+        personal e-mail local parts ("maria.gonzalez@..." -> maria, gonzalez)."""
+        seeds: set[str] = set()
+        emails: list[str] = []
+        for f, fh in zip(fields, hits, strict=True):
+            others = [h for h in fh if h.entity != "PERSON"]
+            for h in fh:
+                value = f.text[h.start : h.end]
+                if h.entity == "PERSON":
+                    if any(_overlaps(h.start, h.end, o.start, o.end) for o in others):
+                        continue  # "Tradeport Dr" inside a street address is no one's name
+                    if h.from_ner and " " not in value.strip():
+                        continue  # a lone word only the NER calls a person ("Reason:") is not spread
+                    seeds.update(w.casefold() for w in _SURFACE_WORD.findall(value) if len(w) > 2 or w.istitle())
+                elif h.entity == "EMAIL_ADDRESS":
+                    emails.append(value)
+        if sender:
+            display, address = parseaddr(sender)
+            if address and "@" in address:
+                emails.append(address)
+                if display and not self.policy.is_not_a_person(display):
+                    seeds.update(w for w in name_words(display) if len(w) > 1)
+        for email in emails:
+            words = [w.casefold() for w in _LOCAL_PART_SPLIT.split(email.split("@")[0]) if w]
+            if not words or any(self._mailbox_word(w) for w in words):
+                continue  # a role mailbox (ops@, atl.dispatch@, mia.airexport@): no name in it
+            seeds.update(w for w in words if len(w) >= 3)
+        return {s for s in seeds if s not in self.policy.particle_set and not self.policy.is_not_a_person(s)}
+
+    def _mailbox_word(self, word: str) -> bool:
+        if word in self.policy.mailbox_word_set or self.policy.is_not_a_person(word):
+            return True
+        return any(len(m) >= 4 and m in word for m in self.policy.mailbox_word_set)  # "airexport"
+
+    def _sweep_names(self, fields: Sequence[_Field], hits: list[list[_Hit]], sender: str | None) -> None:
+        """Every capitalised occurrence of a known name word becomes a PERSON hit, in every field."""
+        seeds = self._name_seeds(fields, hits, sender)
+        if not seeds:
+            return
+        words = "|".join(re.escape(s) for s in sorted(seeds, key=len, reverse=True))
+        # "_" separates words here: file names ("POD_Maria_Gonzalez.pdf") and mailbox-like ids
+        rx = re.compile(rf"(?<![^\W_]|[@.+-])(?:{words})(?![^\W_]|@|['’][^\W_])", re.IGNORECASE)
+        for i, f in enumerate(fields):
+            for m in rx.finditer(f.text):
+                word = m.group(0)
+                if not word[0].isupper() or (word.isupper() and len(word) <= 4):
+                    continue  # "will", "may": only a capitalised word; "MIA", "FRA" are airport codes
+                if any(_overlaps(m.start(), m.end(), h.start, h.end) for h in hits[i]):
+                    continue
+                if any(_overlaps(m.start(), m.end(), r.start, r.end) for r in f.refs):
+                    continue
+                hits[i].append(_Hit(m.start(), m.end(), "PERSON", 0.6))
+
+    # ------------------------------------------------------------------ merge and replace
+
+    @staticmethod
+    def _merge(text: str, hits: list[_Hit]) -> list[_Hit]:
+        """Non-overlapping hits (longer, then higher score wins); adjacent name parts joined."""
+        chosen: list[_Hit] = []
+        for h in sorted(hits, key=lambda h: (_PRECEDENCE.get(h.entity, 9), -(h.end - h.start), -h.score, h.start)):
+            if not any(_overlaps(h.start, h.end, c.start, c.end) for c in chosen):
+                chosen.append(h)
+        chosen.sort(key=lambda h: h.start)
+        merged: list[_Hit] = []
+        for h in chosen:
+            prev = merged[-1] if merged else None
+            if (
+                prev is not None
+                and prev.entity == h.entity == "PERSON"
+                and text[prev.end : h.start].strip(" \t") == ""
+                and h.start - prev.end <= 2
+            ):
+                merged[-1] = _Hit(prev.start, h.end, "PERSON", max(prev.score, h.score))
+            else:
+                merged.append(h)
+        return merged
+
+    def _anonymize(self, text: str, hits: Sequence[_Hit], placeholders: PlaceholderMap) -> str:
+        if not hits:
+            return text
+        operators = {
+            entity: OperatorConfig("custom", {"lambda": lambda value, e=entity: placeholders.placeholder(e, value)})
+            for entity in {h.entity for h in hits}
+        }
+        results = [RecognizerResult(h.entity, h.start, h.end, h.score) for h in hits]
+        return self.anonymizer.anonymize(
+            text=text, analyzer_results=results, operators=operators, merge_entities_with_spaces=False
+        ).text
+
+    def _anonymize_parts(
+        self, f: _Field, hits: Sequence[_Hit], placeholders: PlaceholderMap
+    ) -> dict[tuple[str, str | int], str]:
+        """Meta text: each structured value / file name replaced on its own."""
+        out: dict[tuple[str, str | int], str] = {}
+        for owner, key, start, end in f.parts:
+            part_hits = [
+                _Hit(max(h.start, start) - start, min(h.end, end) - start, h.entity, h.score)
+                for h in hits
+                if _overlaps(h.start, h.end, start, end)
+            ]
+            out[(owner, key)] = self._anonymize(f.text[start:end], part_hits, placeholders)
+        return out
+
+    # ------------------------------------------------------------------ output
+
+    @staticmethod
+    def _assemble(
+        message: InboundMessage,
+        fields: Sequence[_Field],
+        redacted: Sequence[str | dict[tuple[str, str | int], str]],
+        counts: Counter[str],
+    ) -> RedactedMessage:
+        subject: str | None = None
+        body = ""
+        signature: str | None = None
+        thread = list(message.thread)
+        attachment_text: dict[int, str] = {}
+        structured = dict(message.structured)
+        filenames = {i: a.filename for i, a in enumerate(message.attachments)}
+        joined: dict[tuple[str, int], list[str]] = {}
+        for f, out in zip(fields, redacted, strict=True):
+            if isinstance(out, dict):
+                for (owner, key), value in out.items():
+                    if owner == "structured":
+                        structured[str(key)] = value
+                    else:
+                        filenames[int(key)] = value
+            else:
+                joined.setdefault((f.kind, f.index), []).append(out)
+        for (kind, index), chunks in joined.items():
+            out = "".join(chunks)
+            if kind == "subject":
+                subject = out
+            elif kind == "body":
+                body = out
+            elif kind == "thread":
+                thread[index] = out
+            elif kind == "signature":
+                signature = out
+            elif kind == "attachment":
+                attachment_text[index] = out
+        if signature and message.signature and message.signature.strip() not in message.body:
+            body = body.rstrip() + _SIGNATURE_SEPARATOR + signature
+        attachments = [
+            Attachment(
+                filename=filenames[i],
+                content_type=a.content_type,
+                size=a.size,
+                text=attachment_text.get(i, a.text),
+                note=a.note,
+            )
+            for i, a in enumerate(message.attachments)
+        ]
+        return RedactedMessage(
+            channel=message.channel,
+            sender_domain=sender_domain(message.sender),
+            subject=subject,
+            body=body,
+            thread=thread,
+            attachments=attachments,
+            received_at=message.received_at,
+            structured=structured,
+            context=dict(message.context),
+            stats=RedactionStats(counts=dict(counts)),
+        )
+
+
+def _chunks(text: str, limit: int) -> list[str]:
+    """`text` cut after newlines into pieces of at most about `limit` characters ("".join restores it)."""
+    if len(text) <= limit:
+        return [text]
+    out: list[str] = []
+    start = 0
+    while start < len(text):
+        end = min(start + limit, len(text))
+        if end < len(text):
+            cut = text.rfind("\n", start, end)
+            end = cut + 1 if cut > start else end
+        out.append(text[start:end])
+        start = end
+    return out
+
+
+def _trim_name(name: str, start: int) -> tuple[str, int]:
+    """Drop lower-case words at either end of a name ("ta - Pat" -> "Pat"; "max" -> "").
+    Names in scripts without case (CJK) are kept as they are."""
+    tokens = [(m.start(), m.group(0)) for m in _NAME_TOKEN.finditer(name)]
+
+    def named(tok: str) -> bool:
+        return any(ch.isupper() for ch in tok) or any(ch.isalpha() and not (ch.islower() or ch.isupper()) for ch in tok)
+
+    while tokens and not named(tokens[0][1]):
+        tokens.pop(0)
+    while tokens and not named(tokens[-1][1]):
+        tokens.pop()
+    if not tokens:
+        return "", start
+    first, last = tokens[0][0], tokens[-1][0] + len(tokens[-1][1])
+    return name[first:last], start + first
+
+
+def sender_domain(sender: str | None) -> str | None:
+    """The domain of the sender's address, lower-cased; None when the sender is not an address."""
+    if not sender:
+        return None
+    _, address = parseaddr(sender)
+    if "@" not in address:
+        return None
+    domain = address.rsplit("@", 1)[1].strip().strip(">").lower()
+    return domain or None
+
+
+def build_redactor(settings: Any = None, *, policy_path: Path | None = None) -> PresidioRedactor:
+    """The product's redactor. Loads the spaCy model (a few seconds): call once per process and keep
+    the result (the service container / test session fixture caches it)."""
+    del settings  # nothing configurable yet beyond the policy file
+    return PresidioRedactor(load_policy(policy_path))
