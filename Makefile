@@ -8,7 +8,7 @@ export TRANSFORMERS_OFFLINE := 1
 export TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS :=
 export ANONYMIZED_TELEMETRY := False
 
-.PHONY: setup demo test lint bench eval browser clean
+.PHONY: setup demo test lint bench eval eval-baseline browser clean
 
 setup: $(STAMP)
 
@@ -36,8 +36,16 @@ lint: setup
 bench: setup
 	.venv/bin/triage bench
 
+EVAL_SETS := --dataset evals/datasets/test_a.jsonl --dataset evals/datasets/test_b.jsonl
+EVAL_HOME := var/eval-home
+
 eval: setup
-	.venv/bin/triage eval --dataset evals/datasets/test_a.jsonl --dataset evals/datasets/test_b.jsonl --out var/eval/latest --baseline evals/baseline
+	TRIAGE_HOME=$(EVAL_HOME) .venv/bin/triage eval $(EVAL_SETS) --out var/eval/latest --baseline evals/baseline
+
+eval-baseline: setup  # fresh seed, full run; review the report, then commit evals/baseline/metrics.json
+	rm -rf $(EVAL_HOME)
+	TRIAGE_HOME=$(EVAL_HOME) .venv/bin/triage eval $(EVAL_SETS) --out var/eval/baseline
+	cp var/eval/baseline/metrics.json evals/baseline/metrics.json
 
 clean:
 	rm -rf var .pytest_cache .mypy_cache .ruff_cache

@@ -37,8 +37,12 @@ def test_migrations_create_every_table_and_are_idempotent(engine) -> None:
 def test_raw_text_stays_in_raw_table_and_case_holds_only_redacted(store: CaseStore, clock: FakeClock) -> None:
     msg = message()
     case_id, raw_id = store.add_message(msg, content_fingerprint(msg), clock.now(), timedelta(days=30)) or ("", "")
-    redacted = RedactedMessage(channel="email", sender_domain="carrier.example", subject=msg.subject,
-                               body="Truck broke down near Lyon. Driver <PERSON_1> <PHONE_NUMBER_1>.")
+    redacted = RedactedMessage(
+        channel="email",
+        sender_domain="carrier.example",
+        subject=msg.subject,
+        body="Truck broke down near Lyon. Driver <PERSON_1> <PHONE_NUMBER_1>.",
+    )
     store.save_redacted(case_id, redacted, clock.now())
     case = store.get_case(case_id)
     assert case is not None and case["status"] == "redacted"
@@ -69,7 +73,9 @@ def test_same_content_same_sender_within_window_is_a_duplicate(store: CaseStore,
 
 
 def test_quarantine_keeps_bytes_and_reason(store: CaseStore, clock: FakeClock) -> None:
-    qid = store.quarantine("inbox/broken.json", "portal", "not_json", "inbox/broken.json: line 1 ...", b"{oops", clock.now())
+    qid = store.quarantine(
+        "inbox/broken.json", "portal", "not_json", "inbox/broken.json: line 1 ...", b"{oops", clock.now()
+    )
     item, payload = store.quarantined_payload(qid)
     assert payload == b"{oops" and item.reason == "not_json" and item.status == "open"
     assert [i.id for i in store.list_quarantine()] == [qid]
@@ -89,3 +95,12 @@ def test_retention_purges_raw_text_but_keeps_the_case(store: CaseStore, clock: F
     with store.engine.connect() as conn:
         body = conn.execute(select(t.raw_messages.c.body).where(t.raw_messages.c.id == raw_id)).scalar()
     assert body == "" and store.get_case(case_id) is not None
+
+
+def test_migrations_match_the_schema_module(engine) -> None:
+    from alembic.autogenerate import compare_metadata
+    from alembic.runtime.migration import MigrationContext
+
+    with engine.connect() as conn:
+        diffs = compare_metadata(MigrationContext.configure(conn), t.metadata)
+    assert diffs == []

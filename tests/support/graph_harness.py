@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import sqlite3
 import sys
-from contextlib import contextmanager
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path

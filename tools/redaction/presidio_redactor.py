@@ -93,6 +93,9 @@ class PresidioRedactor:
 
     def __init__(self, policy: RedactionPolicy | None = None, model_path: Path | None = None):
         self.policy = policy or load_policy()
+        # presidio-analyzer logs the text around each hit at DEBUG: never let that reach a log (invariant 1)
+        for name in ("presidio-analyzer", "presidio-anonymizer"):
+            logging.getLogger(name).setLevel(logging.INFO)
         started = time.perf_counter()
         self.analyzer: AnalyzerEngine = build_analyzer(self.policy, model_path)
         self.anonymizer = AnonymizerEngine()

@@ -251,7 +251,9 @@ class CaseStore:
             outcome_counts: dict[str, int] = dict(
                 conn.execute(select(t.ingest_log.c.outcome, func.count()).group_by(t.ingest_log.c.outcome)).all()
             )
-            by_status: dict[str, int] = dict(conn.execute(select(t.cases.c.status, func.count()).group_by(t.cases.c.status)).all())
+            by_status: dict[str, int] = dict(
+                conn.execute(select(t.cases.c.status, func.count()).group_by(t.cases.c.status)).all()
+            )
         return {
             "received": sum(outcome_counts.values()),
             "cases": outcome_counts.get("case", 0),

@@ -86,6 +86,8 @@ Index("ix_cases_reason", cases.c.reason)
 Index("ix_cases_channel", cases.c.channel)
 Index("ix_cases_carrier", cases.c.carrier)
 Index("ix_cases_assignee", cases.c.assignee)
+Index("ix_cases_sla", cases.c.status, cases.c.sla_due)
+Index("ix_cases_created", cases.c.created_at)
 
 duplicates = Table(
     "duplicates",
@@ -153,6 +155,7 @@ audit_log = Table(
     Column("at", DateTime(timezone=True), nullable=False),
 )
 Index("ix_audit_case", audit_log.c.case_id)
+Index("ix_audit_event_at", audit_log.c.event, audit_log.c.at)
 
 approvals = Table(
     "approvals",
@@ -170,6 +173,7 @@ approvals = Table(
     Column("decided_at", DateTime(timezone=True)),
 )
 Index("ix_approvals_status", approvals.c.status)
+Index("ix_approvals_case", approvals.c.case_id)
 
 outbox = Table(
     "outbox",
@@ -192,6 +196,7 @@ outbox = Table(
     UniqueConstraint("idempotency_key", name="uq_outbox_key"),
 )
 Index("ix_outbox_due", outbox.c.status, outbox.c.next_attempt_at)
+Index("ix_outbox_case", outbox.c.case_id)
 
 raw_access_log = Table(
     "raw_access_log",

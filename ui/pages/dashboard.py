@@ -1,0 +1,174 @@
+"""Dashboard: queue depth and ageing, cases by reason and carrier over time, approval cycle time,
+AI acceptance and edit rates per reason, dispatch failures. Charts are Altair."""
+
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from policies.roles import PermissionDenied
+from tools.store.queries import pending_approval_count, status_counts
+from ui.components import show_denied
+from ui.session import read_service, require_page, runtime
+
+user = require_page("dashboard.view")
+st.title("Dashboard")
+days = st.selectbox("Period", (7, 30, 90, 365), index=1, format_func=lambda d: f"last {d} days", key="dash_days")
+
+with st.spinner("Aggregating ..."):
+    try:
+        data = read_service().dashboard(user, days=int(days))
+    except PermissionDenied as exc:
+        show_denied(exc)
+        st.stop()
+
+engine = runtime().engine
+counts = status_counts(engine)
+ageing = data["ageing"]
+m = st.columns(5)
+m[0].metric("Waiting for review", counts.get("awaiting_review", 0) + counts.get("needs_classification", 0))
+m[1].metric("Older than a day", int(ageing[ageing["age"].isin(["1-3d", "> 3d"])]["cases"].sum()) if len(ageing) else 0)
+m[2].metric("Approvals waiting", pending_approval_count(engine))
+m[3].metric("Dispatched", counts.get("dispatched", 0))
+m[4].metric("Dispatch failed", counts.get("dispatch_failed", 0))
+
+
+def _empty(what: str) -> None:
+    st.caption(f"No {what} in this period yet.")
+
+
+row1 = st.columns(2)
+with row1[0]:
+    st.subheader("Queue depth")
+    depth = data["depth"]
+    if len(depth):
+        st.altair_chart(
+            alt.Chart(depth)
+            .mark_bar()
+            .encode(
+                x=alt.X("status:N", title=None, sort="-y"),
+                y=alt.Y("sum(cases):Q", title="cases"),
+                color=alt.Color("priority:N", sort=["P1", "P2", "P3", "P4", "-"]),
+                tooltip=["status", "priority", "cases"],
+            ),
+            width="stretch",
+        )
+    else:
+        _empty("open cases")
+with row1[1]:
+    st.subheader("Exception ageing")
+    if len(ageing):
+        st.altair_chart(
+            alt.Chart(ageing.astype({"age": str}))
+            .mark_bar()
+            .encode(
+                x=alt.X("age:N", sort=["< 1h", "1-4h", "4-24h", "1-3d", "> 3d"], title="waiting for review"),
+                y=alt.Y("sum(cases):Q", title="cases"),
+                color=alt.Color("priority:N", sort=["P1", "P2", "P3", "P4", "-"]),
+                tooltip=["age", "priority", "cases"],
+            ),
+            width="stretch",
+        )
+    else:
+        _empty("cases waiting")
+
+
+def _over_time(frame: pd.DataFrame, by: str) -> None:
+    if not len(frame):
+        _empty("cases")
+        return
+    st.altair_chart(
+        alt.Chart(frame)
+        .mark_bar()
+        .encode(
+            x=alt.X("day:T", title=None),
+            y=alt.Y("sum(cases):Q", title="cases"),
+            color=alt.Color(f"{by}:N"),
+            tooltip=["day:T", by, "cases"],
+        ),
+        width="stretch",
+    )
+
+
+row2 = st.columns(2)
+with row2[0]:
+    st.subheader("Cases by reason")
+    _over_time(data["by_reason"], "reason")
+with row2[1]:
+    st.subheader("Cases by carrier")
+    _over_time(data["by_carrier"], "carrier")
+
+row3 = st.columns(2)
+with row3[0]:
+    st.subheader("Approval cycle time")
+    approvals = data["approvals"]
+    if len(approvals):
+        st.altair_chart(
+            alt.Chart(approvals)
+            .mark_boxplot(extent="min-max")
+            .encode(x=alt.X("kind:N", title=None), y=alt.Y("hours:Q", title="hours to decide"), color="kind:N"),
+            width="stretch",
+        )
+        st.caption(f"Median {approvals['hours'].median():.1f} h over {len(approvals)} decided approvals.")
+    else:
+        _empty("decided approvals")
+with row3[1]:
+    st.subheader("AI acceptance and edit rate")
+    outcomes = data["outcomes"]
+    if len(outcomes):
+        rates = outcomes.melt(
+            id_vars=["reason", "decisions"], value_vars=["acceptance_rate", "edit_rate"], var_name="rate",
+            value_name="share",
+        )
+        st.altair_chart(
+            alt.Chart(rates)
+            .mark_bar()
+            .encode(
+                y=alt.Y("reason:N", title=None),
+                x=alt.X("share:Q", axis=alt.Axis(format="%"), title=None),
+                color=alt.Color("rate:N"),
+                yOffset="rate:N",
+                tooltip=["reason", "rate", alt.Tooltip("share:Q", format=".0%"), "decisions"],
+            ),
+            width="stretch",
+        )
+    else:
+        _empty("reviews")
+
+st.subheader("Dispatch")
+row4 = st.columns(2)
+with row4[0]:
+    dispatch = data["dispatch"]
+    if len(dispatch):
+        st.altair_chart(
+            alt.Chart(dispatch)
+            .mark_bar()
+            .encode(
+                x=alt.X("kind:N", title=None),
+                y=alt.Y("sum(rows):Q", title="outbox rows"),
+                color=alt.Color(
+                    "status:N",
+                    scale=alt.Scale(
+                        domain=["sent", "pending", "sending", "needs_person"],
+                        range=["#2e7d32", "#9e9e9e", "#1976d2", "#c62828"],
+                    ),
+                ),
+                tooltip=["kind", "status", "rows"],
+            ),
+            width="stretch",
+        )
+    else:
+        _empty("dispatches")
+with row4[1]:
+    failures = data["failures"]
+    if len(failures):
+        st.altair_chart(
+            alt.Chart(failures)
+            .mark_bar(color="#c62828")
+            .encode(x=alt.X("day:T", title=None), y=alt.Y("count():Q", title="failed or retrying"), color="status:N"),
+            width="stretch",
+        )
+        st.dataframe(failures.drop(columns=["day"]), hide_index=True, width="stretch", key="failures_table")
+    else:
+        st.success("No dispatch failures in this period.")

@@ -1,0 +1,164 @@
+"""Queue: open cases by priority, then age; filters, search, counts per state, bulk accept."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from agents.state import CHANNELS, PRIORITIES, REASON_CODES
+from policies.roles import PermissionDenied, allowed
+from tools.store.queries import ALL_STATUSES, REVIEW_STATUSES, UNASSIGNED, QueueFilters
+from ui.components import show_denied, show_error
+from ui.session import decision_service, flash, read_service, require_page, show_flashes
+
+user = require_page("case.view")
+
+# A link from Odoo (`/?case=ID`) lands here: open that case.
+if st.query_params.get("case"):
+    st.switch_page("pages/case.py", query_params={"case": st.query_params["case"]})
+
+st.title("Review queue")
+show_flashes()
+reads = read_service()
+PAGE_SIZES = (25, 50, 100, 200)
+
+# ------------------------------------------------------------------------------------------ filters
+with st.sidebar:
+    st.subheader("Filters")
+    options = reads.filter_options(user)
+    statuses = st.multiselect("Status", ALL_STATUSES, default=list(REVIEW_STATUSES), key="f_status")
+    reasons = st.multiselect("Reason", [*REASON_CODES], key="f_reason")
+    priorities = st.multiselect("Priority", [*PRIORITIES], key="f_priority")
+    channels = st.multiselect("Channel", [*CHANNELS], key="f_channel")
+    carriers = st.multiselect("Carrier", options["carriers"], key="f_carrier")
+    assignees = st.multiselect("Assignee", [UNASSIGNED, *options["assignees"]], key="f_assignee")
+    conf = st.slider("Confidence", 0.0, 1.0, (0.0, 1.0), step=0.05, key="f_conf")
+    sla = st.radio("SLA", ["any", "breached", "within SLA"], horizontal=True, key="f_sla")
+
+search = st.text_input(
+    "Search references and text", key="f_search", placeholder="tracking, BOL, PO, container, words ...",
+)
+filters = QueueFilters(
+    statuses=statuses,
+    reasons=reasons,
+    priorities=priorities,
+    channels=channels,
+    carriers=carriers,
+    assignees=assignees,
+    min_confidence=conf[0] if conf[0] > 0 else None,
+    max_confidence=conf[1] if conf[1] < 1 else None,
+    sla_breached={"any": None, "breached": True, "within SLA": False}[sla],
+    search=search,
+)
+# a new filter starts again at page 1
+if st.session_state.get("_last_filters") != filters:
+    st.session_state["_last_filters"] = filters
+    st.session_state["q_page"] = 1
+
+cols = st.columns([1, 1, 4])
+page_size = cols[0].selectbox("Per page", PAGE_SIZES, index=1, key="q_page_size")
+page_no = cols[1].number_input("Page", min_value=1, step=1, key="q_page")
+
+try:
+    page = reads.queue(user, filters, page=int(page_no), page_size=int(page_size))
+except PermissionDenied as exc:
+    show_denied(exc)
+    st.stop()
+
+# ------------------------------------------------------------------------------------------ counts
+metric_cols = st.columns(6)
+for col, status in zip(
+    metric_cols,
+    ("awaiting_review", "needs_classification", "approved", "dispatch_failed", "dispatched", "rejected"),
+    strict=True,
+):
+    col.metric(status.replace("_", " "), page.counts.get(status, 0))
+
+cols[2].markdown(f"**{page.total}** matching cases · page {page.page} of {page.pages}")
+
+frame = page.frame()
+if frame.empty:
+    st.info("No cases match these filters.")
+    st.stop()
+
+st.dataframe(
+    frame,
+    hide_index=True,
+    width="stretch",
+    column_config={
+        "confidence": st.column_config.ProgressColumn("confidence", min_value=0.0, max_value=1.0, format="percent"),
+        "SLA": st.column_config.TextColumn("SLA", help="past the review SLA of its priority"),
+    },
+    key="queue_table",
+)
+
+labels = {
+    r.id: f"{r.id} · {r.priority or '-'} · {r.reason or 'unclassified'} · {(r.subject or '')[:60]}" for r in page.rows
+}
+
+# ------------------------------------------------------------------------------------------ open one
+open_cols = st.columns([4, 1])
+chosen = open_cols[0].selectbox("Case", list(labels), format_func=labels.__getitem__, key="q_open_case")
+if open_cols[1].button("Open case", type="primary", key="q_open"):
+    st.session_state["case_id"] = chosen
+    st.switch_page("pages/case.py", query_params={"case": chosen})
+
+# ------------------------------------------------------------------------------------------ bulk accept
+if allowed(user.role, "case.bulk_accept"):
+    st.subheader("Bulk accept")
+    st.caption("Select cases on this page; you see what acceptance would send before anything is sent.")
+    reviewable = [r.id for r in page.rows if r.status in REVIEW_STATUSES]
+    selected = st.multiselect("Cases to accept", reviewable, format_func=labels.__getitem__, key="bulk_selected")
+    plan = st.session_state.get("bulk_plan")
+    if plan and plan["ids"] != selected:
+        st.session_state.pop("bulk_plan", None)  # the selection changed: the preview no longer applies
+        plan = None
+    if st.button("Preview bulk accept", disabled=not selected, key="bulk_preview"):
+        try:
+            effects = decision_service().plan_bulk_accept(user, selected)
+        except Exception as exc:
+            show_error(exc, "plan the bulk accept")
+        else:
+            st.session_state["bulk_plan"] = {
+                "ids": list(selected),
+                "rows": [
+                    {"case": e.case_id, "will send": e.action, "goes to": e.goes_to, "amount": e.amount}
+                    for e in effects
+                ],
+            }
+            plan = st.session_state["bulk_plan"]
+    if plan:
+        by_case = {r.id: r for r in page.rows}
+        summary_rows = [
+            {
+                "case": cid,
+                "reason": by_case[cid].reason if cid in by_case else "",
+                "priority": by_case[cid].priority if cid in by_case else "",
+                "change vs AI proposal": "none (accepted as proposed)",
+            }
+            for cid in plan["ids"]
+        ]
+        st.markdown("**What will be sent, per case** (nothing has been sent yet)")
+        st.dataframe(pd.DataFrame(summary_rows), hide_index=True, width="stretch", key="bulk_cases")
+        st.dataframe(
+            pd.DataFrame(plan["rows"], columns=["case", "will send", "goes to", "amount"]),
+            hide_index=True,
+            width="stretch",
+            key="bulk_effects",
+        )
+        if st.button(f"Accept and send {len(plan['ids'])} case(s)", type="primary", key="bulk_confirm"):
+            with st.spinner("Accepting: resuming each case's graph ..."):
+                try:
+                    results = decision_service().bulk_accept(user, plan["ids"])
+                except Exception as exc:
+                    show_error(exc, "bulk accept")
+                    results = []
+            st.session_state.pop("bulk_plan", None)
+            if results:
+                ok = [r for r in results if r.ok]
+                failed = [r for r in results if not r.ok]
+                flash(f"Accepted {len(ok)} case(s).")
+                for r in failed:
+                    flash(f"{r.case_id}: {r.message}", "error")
+                st.session_state.pop("bulk_selected", None)
+                st.rerun()
