@@ -95,7 +95,7 @@ class PresidioRedactor:
         self.policy = policy or load_policy()
         # presidio-analyzer logs the text around each hit at DEBUG: never let that reach a log (invariant 1)
         for name in ("presidio-analyzer", "presidio-anonymizer"):
-            logging.getLogger(name).setLevel(logging.INFO)
+            logging.getLogger(name).setLevel(logging.WARNING)
         started = time.perf_counter()
         self.analyzer: AnalyzerEngine = build_analyzer(self.policy, model_path)
         self.anonymizer = AnonymizerEngine()
