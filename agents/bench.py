@@ -36,6 +36,7 @@ class BenchResult:
     ratio: float
     p95_ms: float
     p50_ms: float
+    bare_p95_ms: float  # the models alone on the same messages: the floor under p95_ms
 
     def as_json(self) -> dict[str, float | int]:
         return {
@@ -45,6 +46,7 @@ class BenchResult:
             "ratio": round(self.ratio, 3),
             "p95_ms": round(self.p95_ms, 1),
             "p50_ms": round(self.p50_ms, 1),
+            "bare_p95_ms": round(self.bare_p95_ms, 1),
         }
 
 
@@ -83,7 +85,7 @@ def run_bench(settings: Settings, n: int, progress: object | None = None) -> Ben
         embedder.embed_array([text])
 
     latencies: list[float] = []
-    bare_s = pipe_s = 0.0
+    bare_latencies: list[float] = []
     with open_checkpointer(settings) as saver:
         runner = build_runner(rt, saver)
 
@@ -98,18 +100,17 @@ def run_bench(settings: Settings, n: int, progress: object | None = None) -> Ben
             pipeline(msg.model_copy(update={"message_id": f"{msg.message_id}-warm"}))
         for start in range(0, len(messages), CHUNK):
             chunk = messages[start : start + CHUNK]
-            t0 = time.perf_counter()
             for msg in chunk:
+                t0 = time.perf_counter()
                 bare(msg)
-            bare_s += time.perf_counter() - t0
+                bare_latencies.append(time.perf_counter() - t0)
             for msg in chunk:
                 t1 = time.perf_counter()
                 pipeline(msg)
                 latencies.append(time.perf_counter() - t1)
-            pipe_s += sum(latencies[-len(chunk) :])
             if progress is not None:
                 progress(len(chunk))  # type: ignore[operator]
-    pipeline_rate, bare_rate = len(messages) / pipe_s, len(messages) / bare_s
+    pipeline_rate, bare_rate = len(messages) / sum(latencies), len(messages) / sum(bare_latencies)
     return BenchResult(
         n=len(messages),
         pipeline_msgs_per_s=pipeline_rate,
@@ -117,6 +118,7 @@ def run_bench(settings: Settings, n: int, progress: object | None = None) -> Ben
         ratio=pipeline_rate / bare_rate,
         p95_ms=float(np.percentile(latencies, 95) * 1000),
         p50_ms=float(np.percentile(latencies, 50) * 1000),
+        bare_p95_ms=float(np.percentile(bare_latencies, 95) * 1000),
     )
 
 
@@ -163,6 +165,7 @@ def cmd_bench(args: argparse.Namespace, settings: Settings) -> int:
     table.add_row("ratio pipeline / bare", f"{result.ratio:.2f}", ">= 0.80")
     table.add_row("p50 warm single-message latency", f"{result.p50_ms:.0f} ms", "")
     table.add_row("p95 warm single-message latency", f"{result.p95_ms:.0f} ms", "<= 150 ms")
+    table.add_row("p95 of the bare models alone", f"{result.bare_p95_ms:.0f} ms", "")
     out.print(table)
     console.print(json.dumps(result.as_json()))
     return 0
