@@ -9,12 +9,12 @@ which is stored apart and never enters the graph state: the graph carries `raw_i
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field
 
 Channel = Literal["email", "portal", "document"]
-CHANNELS: tuple[Channel, ...] = ("email", "portal", "document")
+CHANNELS: tuple[Channel, ...] = get_args(Channel)
 
 ReasonCode = Literal[
     "weather",
@@ -30,26 +30,13 @@ ReasonCode = Literal[
     "customer_request",
     "no_exception",
 ]
-REASON_CODES: tuple[ReasonCode, ...] = (
-    "weather",
-    "equipment_failure",
-    "customs_hold",
-    "address_issue",
-    "recipient_unavailable",
-    "delivery_refused",
-    "damaged",
-    "lost",
-    "capacity_delay",
-    "external_disruption",
-    "customer_request",
-    "no_exception",
-)
+REASON_CODES: tuple[ReasonCode, ...] = get_args(ReasonCode)
 
 Priority = Literal["P1", "P2", "P3", "P4"]
-PRIORITIES: tuple[Priority, ...] = ("P1", "P2", "P3", "P4")
+PRIORITIES: tuple[Priority, ...] = get_args(Priority)
 
 Role = Literal["customer_service", "supervisor", "ml_owner", "admin"]
-ROLES: tuple[Role, ...] = ("customer_service", "supervisor", "ml_owner", "admin")
+ROLES: tuple[Role, ...] = get_args(Role)
 
 ActionKind = Literal["open_ticket", "request_approval", "schedule_activity", "draft_customer_update"]
 ApprovalKind = Literal["reroute", "expedite", "credit", "write_off"]

@@ -12,24 +12,13 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from agents.state import REASON_CODES
 from tools.odoo.sandbox.models import Edition
 from tools.odoo.sandbox.state import SandboxState
 
 PASSWORDS = {"admin": "admin", "supervisor": "supervisor-pw-123", "limited": "limited-pw-123"}
 API_KEYS = {"sandbox-api-key": "admin"}  # an API key works in place of the password, as in Odoo
-REASON_TAGS = [
-    "equipment_failure",
-    "customs_hold",
-    "address_issue",
-    "recipient_unavailable",
-    "delivery_refused",
-    "damaged",
-    "lost",
-    "capacity_delay",
-    "external_disruption",
-    "customer_request",
-    "no_exception",
-]
+REASON_TAGS = [c for c in REASON_CODES if c != "weather"]  # "weather" is the recorded tag 1, seeded below
 CARRIER_TAGS = ["UPS", "DHL", "FedEx", "DB Schenker", "Maersk", "Kuehne+Nagel"]
 
 # Recorded ids (odoo17-ops / odoo18-ops)
