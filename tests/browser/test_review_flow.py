@@ -109,9 +109,23 @@ def _sign_in(page: Any, url: str, username: str) -> None:
 
 
 def _choose(page: Any, label: str, option: str) -> None:
-    """Pick an option of a Streamlit selectbox by its label."""
-    page.get_by_role("combobox", name=label, exact=True).click()
-    page.get_by_role("option").filter(has_text=option).first.click()
+    """Pick an option of a Streamlit selectbox by its label.
+
+    A click that lands while Streamlit re-renders the form opens nothing, so the dropdown is opened
+    again (up to 5 times) until its option shows; the test still fails if it never does.
+    """
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    wanted = page.get_by_role("option").filter(has_text=option).first
+    for attempt in range(5):
+        page.get_by_role("combobox", name=label, exact=True).click()
+        try:
+            wanted.wait_for(state="visible", timeout=15_000)
+            break
+        except PlaywrightTimeout:
+            if attempt == 4:
+                raise
+    wanted.click()
 
 
 def test_customer_service_edits_and_accepts_then_supervisor_approves_the_reroute(
@@ -142,6 +156,7 @@ def test_customer_service_edits_and_accepts_then_supervisor_approves_the_reroute
 
             # edits priority and summary, then accepts
             page.get_by_text("Edit, then accept").click()
+            expect(page.get_by_role("button", name="Save edit and accept")).to_be_visible()
             _choose(page, "Priority", "P1")
             summary = page.get_by_role("textbox", name="Summary", exact=True)
             summary.fill("Consignee refused PO-55102 after the booked slot; redeliver in tomorrow's slot.")
