@@ -92,8 +92,9 @@ def run_bench(settings: Settings, n: int, progress: object | None = None) -> Ben
         def pipeline(msg: InboundMessage) -> None:
             outcome = ParseOutcome(source=msg.source, data=b"", message=msg, error=None)
             counts = service.accept(outcome)
-            for case_id in counts.new_case_ids:
-                runner.start(case_id)
+            if counts.cases != 1:  # a duplicate would skip the work and flatter the figures
+                raise RuntimeError(f"bench message {msg.message_id} did not become a new case: {counts.as_json()}")
+            runner.start(counts.new_case_ids[0])
 
         for msg in warm:  # models loaded, caches and JIT paths warm before timing
             bare(msg)

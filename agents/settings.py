@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-from functools import cached_property
 from pathlib import Path
 
 from pydantic import Field, SecretStr
@@ -38,7 +37,7 @@ class Settings(BaseSettings):
     odoo_api_key: SecretStr | None = Field(default=None, alias="ODOO_API_KEY")
     ui_base_url: str = Field(default="http://127.0.0.1:8501", alias="TRIAGE_UI_BASE_URL")
 
-    @cached_property
+    @property
     def home(self) -> Path:
         home = self.triage_home.expanduser().resolve()
         home.mkdir(parents=True, exist_ok=True)
