@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -89,6 +90,11 @@ def cmd_ui(args: argparse.Namespace, settings: Settings) -> int:
     announce(url, settings, demo=getattr(args, "command", None) == "demo" or bool(getattr(args, "demo", False)))
     # Streamlit runs from the repo root so its own config (.streamlit/, secrets for OIDC) is found there.
     proc = subprocess.Popen(streamlit_command(port), env=app_env(settings, port), cwd=str(REPO))
+
+    def _on_sigterm(_signum: int, _frame: object) -> None:
+        raise KeyboardInterrupt  # stop Streamlit too: a terminated `triage ui` must not leave it running
+
+    signal.signal(signal.SIGTERM, _on_sigterm)
     try:
         return proc.wait()
     except KeyboardInterrupt:
