@@ -4,6 +4,7 @@ pipeline  = store + dedupe + the graph up to review (redact, references, retriev
             checkpoints), one message at a time, as in production;
 bare      = Presidio analysis + one embedding of the same texts, one message at a time.
 The two are measured in alternating chunks so machine noise hits both alike; ratio = pipeline / bare.
+`--stages` also says where a message's time goes (`agents/bench_stages.py`).
 """
 
 from __future__ import annotations
@@ -13,19 +14,23 @@ import json
 import logging
 import shutil
 import time
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections import defaultdict
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from rich.table import Table
 
+from agents import bench_stages as stages_
 from agents.settings import Settings
 from agents.state import InboundMessage
 
 log = logging.getLogger(__name__)
 DATA = Path(__file__).parents[1]
 CHUNK = 50
+FLOOR_RUNS = 200
 
 
 @dataclass
@@ -37,8 +42,10 @@ class BenchResult:
     p95_ms: float
     p50_ms: float
     bare_p95_ms: float  # the models alone on the same messages: the floor under p95_ms
+    stages_ms: dict[str, float] = field(default_factory=dict)  # mean per message, with --stages
 
-    def as_json(self) -> dict[str, float | int]:
+    def as_json(self) -> dict[str, Any]:
+        stages = {"stages_ms": {k: round(v, 2) for k, v in self.stages_ms.items()}} if self.stages_ms else {}
         return {
             "n": self.n,
             "pipeline_msgs_per_s": round(self.pipeline_msgs_per_s, 2),
@@ -47,6 +54,7 @@ class BenchResult:
             "p95_ms": round(self.p95_ms, 1),
             "p50_ms": round(self.p50_ms, 1),
             "bare_p95_ms": round(self.bare_p95_ms, 1),
+            **stages,
         }
 
 
@@ -64,11 +72,14 @@ def bench_messages(n: int) -> Iterator[InboundMessage]:
         yield msg.model_copy(update={"message_id": f"<bench-{i}@triage.local>", "received_at": None})
 
 
-def run_bench(settings: Settings, n: int, progress: object | None = None) -> BenchResult:
+def run_bench(
+    settings: Settings, n: int, progress: Callable[[int], None] | None = None, stages: bool = False
+) -> BenchResult:
     from agents.checkpoints import open_checkpointer
     from agents.ingest_service import IngestService
+    from agents.runner import TriageRunner
     from agents.runtime import Runtime
-    from agents.wiring import build_runner
+    from agents.wiring import build_deps
     from tools.ingest import ParseOutcome
 
     rt = Runtime(settings)
@@ -78,27 +89,39 @@ def run_bench(settings: Settings, n: int, progress: object | None = None) -> Ben
     service = IngestService(rt.store, rt.clock, settings)
     messages = list(bench_messages(n + 20))
     warm, messages = messages[:20], messages[20:]
+    totals: dict[str, float] = defaultdict(float)
 
-    def bare(msg: InboundMessage) -> None:
+    def bare(msg: InboundMessage, into: dict[str, float] = totals) -> None:
         text = f"{msg.subject or ''}\n{msg.body}"
+        started = time.perf_counter()
         analyzer.analyze(text=text, language="en")
+        analysed = time.perf_counter()
         embedder.embed_array([text])
+        into[stages_.BARE_ANALYSIS] += analysed - started
+        into[stages_.BARE_EMBEDDING] += time.perf_counter() - analysed
 
     latencies: list[float] = []
     bare_latencies: list[float] = []
     with open_checkpointer(settings) as saver:
-        runner = build_runner(rt, saver)
+        deps = build_deps(rt)
+        floor = stages_.NoopGraph(saver) if stages else None
+        runner = TriageRunner(stages_.timed_deps(deps, rt.memory, totals) if stages else deps, saver)
 
         def pipeline(msg: InboundMessage) -> None:
+            started = time.perf_counter()
             outcome = ParseOutcome(source=msg.source, data=b"", message=msg, error=None)
             counts = service.accept(outcome)
             if counts.cases != 1:  # a duplicate would skip the work and flatter the figures
                 raise RuntimeError(f"bench message {msg.message_id} did not become a new case: {counts.as_json()}")
+            ingested = time.perf_counter()
             runner.start(counts.new_case_ids[0])
+            totals[stages_.INGEST] += ingested - started
+            totals[stages_.FRAMEWORK] += time.perf_counter() - ingested
 
         for msg in warm:  # models loaded, caches and JIT paths warm before timing
             bare(msg)
             pipeline(msg.model_copy(update={"message_id": f"{msg.message_id}-warm"}))
+        totals.clear()
         for start in range(0, len(messages), CHUNK):
             chunk = messages[start : start + CHUNK]
             for msg in chunk:
@@ -110,7 +133,11 @@ def run_bench(settings: Settings, n: int, progress: object | None = None) -> Ben
                 pipeline(msg)
                 latencies.append(time.perf_counter() - t1)
             if progress is not None:
-                progress(len(chunk))  # type: ignore[operator]
+                progress(len(chunk))
+        if floor is not None:  # after the timed run, so it cools nothing that is measured above
+            untimed: dict[str, float] = defaultdict(float)
+            floor_s = floor.measure(messages[:FLOOR_RUNS], lambda msg: bare(msg, untimed))
+            totals[stages_.FLOOR] = floor_s * len(messages)
     pipeline_rate, bare_rate = len(messages) / sum(latencies), len(messages) / sum(bare_latencies)
     return BenchResult(
         n=len(messages),
@@ -120,6 +147,7 @@ def run_bench(settings: Settings, n: int, progress: object | None = None) -> Ben
         p95_ms=float(np.percentile(latencies, 95) * 1000),
         p50_ms=float(np.percentile(latencies, 50) * 1000),
         bare_p95_ms=float(np.percentile(bare_latencies, 95) * 1000),
+        stages_ms=stages_.per_message(totals, len(messages)) if stages else {},
     )
 
 
@@ -153,7 +181,7 @@ def cmd_bench(args: argparse.Namespace, settings: Settings) -> int:
     bench = bench_settings(settings)
     with progress_bar(transient=args.json) as bar:
         task = bar.add_task("Benchmarking (pipeline vs bare models)", total=args.n)
-        result = run_bench(bench, args.n, progress=lambda k: bar.advance(task, k))
+        result = run_bench(bench, args.n, progress=lambda k: bar.advance(task, k), stages=args.stages)
     if args.json:
         out.print_json(json.dumps(result.as_json()))
         return 0
@@ -168,5 +196,12 @@ def cmd_bench(args: argparse.Namespace, settings: Settings) -> int:
     table.add_row("p95 warm single-message latency", f"{result.p95_ms:.0f} ms", "<= 150 ms")
     table.add_row("p95 of the bare models alone", f"{result.bare_p95_ms:.0f} ms", "")
     out.print(table)
+    if result.stages_ms:
+        stages = Table(title="where a message's time goes (mean ms per message; timing proxies add a little)")
+        stages.add_column("stage")
+        stages.add_column("ms", justify="right")
+        for stage, ms in result.stages_ms.items():
+            stages.add_row(stage, f"{ms:.2f}")
+        out.print(stages)
     console.print(json.dumps(result.as_json()))
     return 0

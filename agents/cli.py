@@ -259,6 +259,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("bench", help="triage 1,000 messages on the local path and compare with the bare models")
     p.add_argument("-n", type=int, default=1000)
     p.add_argument("--json", action="store_true")
+    p.add_argument("--stages", action="store_true", help="also time each stage of the pipeline (ms per message)")
     p.set_defaults(func=_lazy("agents.bench", "cmd_bench"))
 
     p = sub.add_parser("demo", help="set up, ingest the sample inbox, dispatch, and serve the app")

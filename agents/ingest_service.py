@@ -102,14 +102,12 @@ class IngestService:
         for _attempt in range(2):  # a lost Message-ID insert race is re-checked once as a duplicate
             match = self.store.find_duplicate(message, fingerprint, window)
             if match:
-                self.store.add_duplicate(match, message, now)
-                self.store.log_ingest(outcome.source, "duplicate", match.case_id, now)
+                self.store.add_duplicate(match, message, now, ingest_source=outcome.source)
                 counts.duplicates = 1
                 return counts
-            stored = self.store.add_message(message, fingerprint, now, retention)
+            stored = self.store.add_message(message, fingerprint, now, retention, ingest_source=outcome.source)
             if stored:
                 case_id, _raw_id = stored
-                self.store.log_ingest(outcome.source, "case", case_id, now)
                 counts.cases, counts.new_case_ids = 1, [case_id]
                 return counts
         qid = self.store.quarantine(

@@ -77,6 +77,7 @@ def redact_message(state: TriageState, deps: TriageDeps) -> dict[str, Any]:
 
 
 def understand_message(state: TriageState, deps: TriageDeps) -> dict[str, Any]:
+    """References, similar cases, reason and ERP context. Reads only: `decide` stores the case row once."""
     assert state.redacted is not None, "understand runs after redact"
     text = state.redacted.text_for_models()
     references = extract_references(state.redacted)
@@ -86,19 +87,6 @@ def understand_message(state: TriageState, deps: TriageDeps) -> dict[str, Any]:
     summary = classification.summary or write_summary(state.redacted, references, classification, erp)
     classification = classification.model_copy(
         update={"summary": summary, "at7_codes": classification.at7_codes or at7_codes(classification.reason)}
-    )
-    deps.store.update_case(
-        state.case_id,
-        deps.clock.now(),
-        refs=[r.model_dump(mode="json") for r in references],
-        reference_keys=" ".join(sorted({r.value.lower() for r in references if r.kind not in ("date", "place")})),
-        reason=classification.reason,
-        confidence=classification.confidence,
-        summary=summary,
-        classification=classification.model_dump(mode="json"),
-        similar=[s.model_dump(mode="json") for s in similar],
-        erp=erp.model_dump(mode="json"),
-        carrier=_carrier(state, erp),
     )
     return {"references": references, "similar": similar, "classification": classification, "erp": erp}
 
@@ -123,9 +111,10 @@ def decide_actions(state: TriageState, deps: TriageDeps) -> dict[str, Any]:
     review = ReviewRequest(
         case_id=state.case_id, proposal=proposal, required_role="supervisor" if needs_supervisor else "customer_service"
     )
-    deps.store.update_case(
+    deps.store.update_case(  # one write: what understand found and what policy decided
         state.case_id,
         deps.clock.now(),
+        **_understanding_row(state),
         status=status,
         priority=proposal.priority,
         proposal=proposal.model_dump(mode="json"),
@@ -159,6 +148,23 @@ def learn_from_review(state: TriageState, deps: TriageDeps) -> dict[str, Any]:
     comment = getattr(state.decision, "comment", None)
     deps.memory.remember(state.case_id, state.redacted.text_for_models(), state.approved, comment)
     return {"learned": True}
+
+
+def _understanding_row(state: TriageState) -> dict[str, Any]:
+    c, erp = state.classification, state.erp
+    assert c is not None and erp is not None
+    keys = {r.value.lower() for r in state.references if r.kind not in ("date", "place")}
+    return {
+        "refs": [r.model_dump(mode="json") for r in state.references],
+        "reference_keys": " ".join(sorted(keys)),
+        "reason": c.reason,
+        "confidence": c.confidence,
+        "summary": c.summary,
+        "classification": c.model_dump(mode="json"),
+        "similar": [s.model_dump(mode="json") for s in state.similar],
+        "erp": erp.model_dump(mode="json"),
+        "carrier": _carrier(state, erp),
+    }
 
 
 def _carrier(state: TriageState, erp: Any) -> str | None:

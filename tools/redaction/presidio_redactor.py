@@ -41,6 +41,7 @@ _VALIDATED_TYPES = frozenset({"IBAN_CODE", "CREDIT_CARD", "EMAIL_ADDRESS", "STRE
 _LOCAL_PART_SPLIT = re.compile(r"[^\w]+|\d+|_")
 _SIGNATURE_SEPARATOR = "\n\n-- \n"
 _MAX_FIELD_CHARS = 100_000
+_UNIT_SEPARATOR = "\n\n"
 # Overlapping results: the validated, pattern-shaped types win over a name ("Entrega en Calle" is
 # no person when "Calle Mayor 23" is an address).
 _PRECEDENCE = {
@@ -83,6 +84,25 @@ class _Hit:
     from_ner: bool = False  # found by the spaCy model alone (no pattern backs it)
 
 
+@dataclass
+class _Unit:
+    """One analyzer run: a field, or the subject joined to the body (one spaCy doc and one analyzer
+    call instead of two, measured 1.6 ms less per message; the body's own recognizers run on it)."""
+
+    text: str
+    kind: str
+    members: list[tuple[int, int]]  # (field index, offset of the field in `text`)
+
+
+def _analysis_units(fields: Sequence[_Field]) -> list[_Unit]:
+    if len(fields) >= 2 and fields[0].kind == "subject" and fields[1].kind == "body":
+        subject, body = fields[0].text, fields[1].text
+        # A blank line between them: line-anchored patterns see the body start as a paragraph start.
+        joined = _Unit(subject + _UNIT_SEPARATOR + body, "body", [(0, 0), (1, len(subject) + len(_UNIT_SEPARATOR))])
+        return [joined] + [_Unit(f.text, f.kind, [(i, 0)]) for i, f in enumerate(fields) if i >= 2]
+    return [_Unit(f.text, f.kind, [(i, 0)]) for i, f in enumerate(fields)]
+
+
 def _overlaps(a_start: int, a_end: int, b_start: int, b_end: int) -> bool:
     return a_start < b_end and b_start < a_end
 
@@ -103,6 +123,11 @@ class PresidioRedactor:
             kind: build_recognizers(self.policy, only_fields=kind)
             for kind in {f for spec in self.policy.patterns for f in (spec.fields or [])}
         }
+        self._field_only_by_kind: dict[str, set[str]] = {
+            kind: {spec.name for spec in self.policy.patterns if kind in (spec.fields or [])}
+            for kind in self._field_recognizers
+        }
+        self._field_only: set[str] = set().union(*self._field_only_by_kind.values())
         self._entities = list(self.policy.replace_entities)
         words = "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in self.policy.nlp.single_word_person_context)
         self._person_context = re.compile(rf"(?i:\b(?:{words}))\s+$" if words else r"(?!)")
@@ -179,32 +204,48 @@ class PresidioRedactor:
     # ------------------------------------------------------------------ analysis
 
     def _analyze(self, fields: Sequence[_Field]) -> list[list[_Hit]]:
-        texts = [f.text for f in fields]
-        # one spaCy pass over every field of the message (nlp.pipe), then the analyzer per field
-        batch = self.nlp_engine.process_batch(texts, self.policy.language, batch_size=len(texts))
-        artifacts = [item[1] for item in batch]
-        out: list[list[_Hit]] = []
-        for f, nlp_artifacts in zip(fields, artifacts, strict=True):
+        units = _analysis_units(fields)
+        # one spaCy pass over every unit of the message (nlp.pipe; a plain call for the usual single
+        # unit, which skips pipe's batching), then the analyzer per unit
+        language = self.policy.language
+        if len(units) == 1:
+            artifacts = [self.nlp_engine.process_text(units[0].text, language)]
+        else:
+            batch = self.nlp_engine.process_batch([u.text for u in units], language, len(units))
+            artifacts = [item[1] for item in batch]
+        out: list[list[_Hit]] = [[] for _ in fields]
+        for unit, nlp_artifacts in zip(units, artifacts, strict=True):
             results = self.analyzer.analyze(
-                text=f.text,
+                text=unit.text,
                 language=self.policy.language,
                 entities=self._entities,
                 nlp_artifacts=nlp_artifacts,
                 score_threshold=self.policy.score_threshold,
-                ad_hoc_recognizers=self._field_recognizers.get(f.kind) or None,
+                ad_hoc_recognizers=self._field_recognizers.get(unit.kind) or None,
             )
-            refs = f.refs
-            hits: list[_Hit] = []
             for r in results:
                 source = (r.recognition_metadata or {}).get(_RECOGNIZER_NAME_KEY, "")
-                raw = _Hit(r.start, r.end, r.entity_type, r.score, from_ner=source == "SpacyRecognizer")
-                for hit in self._clean(f.text, raw):
-                    if self._unsupported_ner_word(f.text, hit):
-                        continue  # the name sweep brings it back if the message names it elsewhere
-                    if not self._is_reference(f.text, hit, refs):
-                        hits.append(hit)
-            out.append(hits)
+                for index, offset in unit.members:
+                    f = fields[index]
+                    start, end = max(r.start - offset, 0), min(r.end - offset, len(f.text))
+                    if start >= end or not self._runs_on(source, f.kind):
+                        continue
+                    raw = _Hit(start, end, r.entity_type, r.score, from_ner=source == "SpacyRecognizer")
+                    out[index] += self._keep(f, raw)
         return out
+
+    def _runs_on(self, recognizer: str, kind: str) -> bool:
+        """A field-restricted recognizer counts only in its own fields (units join fields)."""
+        return recognizer not in self._field_only or recognizer in self._field_only_by_kind.get(kind, ())
+
+    def _keep(self, f: _Field, raw: _Hit) -> list[_Hit]:
+        kept: list[_Hit] = []
+        for hit in self._clean(f.text, raw):
+            if self._unsupported_ner_word(f.text, hit):
+                continue  # the name sweep brings it back if the message names it elsewhere
+            if not self._is_reference(f.text, hit, f.refs):
+                kept.append(hit)
+        return kept
 
     def _clean(self, text: str, hit: _Hit) -> Iterable[_Hit]:
         """Trim a hit to its meaningful text; persons are checked against the deny lists."""

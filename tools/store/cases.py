@@ -10,13 +10,33 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, and_, func, insert, select, update
+from sqlalchemy import Connection, Engine, and_, bindparam, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from agents.state import CaseStatus, InboundMessage, RedactedMessage
 from tools.store import schema as t
 
 _WS = re.compile(r"\s+")
+
+# Statements on every message's path, built once: building and cache-keying a statement with its values
+# costs about as much as running it on SQLite (measured 0.26 vs 0.10 ms per case update). Inserts and
+# updates take their columns from the parameters they are executed with.
+_RAW_JOIN = t.cases.join(t.raw_messages, t.raw_messages.c.id == t.cases.c.raw_id)
+_SAME_CONTENT = (
+    select(t.cases.c.id, t.raw_messages.c.message_id, t.raw_messages.c.received_at, t.raw_messages.c.created_at)
+    .select_from(_RAW_JOIN)
+)
+_BY_FINGERPRINT = _SAME_CONTENT.where(t.raw_messages.c.fingerprint == bindparam("fingerprint"))
+_BY_FINGERPRINT_OR_ID = _SAME_CONTENT.where(
+    or_(
+        t.raw_messages.c.message_id == bindparam("message_id"),
+        t.raw_messages.c.fingerprint == bindparam("fingerprint"),
+    )
+)
+_LOAD_RAW = select(t.raw_messages.c.payload, t.raw_messages.c.purged_at).where(t.raw_messages.c.id == bindparam("id"))
+_CASE = select(t.cases).where(t.cases.c.id == bindparam("id"))
+_CASE_STATUS = select(t.cases.c.status).where(t.cases.c.id == bindparam("id"))
+_UPDATE_CASE = update(t.cases).where(t.cases.c.id == bindparam("_case_id"))
 
 
 def new_id(prefix: str) -> str:
@@ -57,69 +77,80 @@ class CaseStore:
 
     # ------------------------------------------------------------------ ingestion
     def find_duplicate(self, message: InboundMessage, fingerprint: str, window: timedelta) -> DuplicateMatch | None:
-        raw, cases = t.raw_messages, t.cases
+        """The case this message repeats: same Message-ID, or same content within `window` (one query)."""
         with self.engine.connect() as conn:
             if message.message_id:
-                row = conn.execute(
-                    select(cases.c.id)
-                    .join(raw, raw.c.id == cases.c.raw_id)
-                    .where(raw.c.message_id == message.message_id)
-                ).first()
-                if row:
-                    return DuplicateMatch(row[0], "message_id")
-            query = (
-                select(cases.c.id, raw.c.received_at, raw.c.created_at)
-                .join(raw, raw.c.id == cases.c.raw_id)
-                .where(raw.c.fingerprint == fingerprint)
-            )
-            when = message.received_at
-            for case_id, received_at, created_at in conn.execute(query):
-                other = received_at or created_at
-                if when is None or other is None or abs(_aware(other) - _aware(when)) <= window:
-                    return DuplicateMatch(case_id, "content")
+                params = {"message_id": message.message_id, "fingerprint": fingerprint}
+                rows = conn.execute(_BY_FINGERPRINT_OR_ID, params).all()
+            else:
+                rows = conn.execute(_BY_FINGERPRINT, {"fingerprint": fingerprint}).all()
+        for case_id, message_id, _received, _created in rows:
+            if message.message_id and message_id == message.message_id:
+                return DuplicateMatch(case_id, "message_id")
+        when = message.received_at
+        for case_id, _message_id, received_at, created_at in rows:
+            other = received_at or created_at
+            if when is None or other is None or abs(_aware(other) - _aware(when)) <= window:
+                return DuplicateMatch(case_id, "content")
         return None
 
     def add_message(
-        self, message: InboundMessage, fingerprint: str, now: datetime, retention: timedelta
+        self,
+        message: InboundMessage,
+        fingerprint: str,
+        now: datetime,
+        retention: timedelta,
+        ingest_source: str | None = None,
     ) -> tuple[str, str] | None:
-        """Store the raw message and open its case. None when a concurrent writer stored the same Message-ID."""
+        """Store the raw message and open its case. None when a concurrent writer stored the same Message-ID.
+
+        With `ingest_source`, the ingest log entry is written in the same transaction, so the received
+        count can never miss a stored case."""
         raw_id, case_id = new_id("raw"), new_id("case")
         try:
             with self.engine.begin() as conn:
                 conn.execute(
-                    insert(t.raw_messages).values(
-                        id=raw_id,
-                        channel=message.channel,
-                        source=message.source,
-                        message_id=message.message_id,
-                        sender=message.sender,
-                        subject=message.subject,
-                        body=message.body,
-                        payload=message.model_dump(mode="json"),
-                        fingerprint=fingerprint,
-                        received_at=message.received_at,
-                        created_at=now,
-                        purge_after=now + retention,
-                    )
+                    insert(t.raw_messages),
+                    {
+                        "id": raw_id,
+                        "channel": message.channel,
+                        "source": message.source,
+                        "message_id": message.message_id,
+                        "sender": message.sender,
+                        "subject": message.subject,
+                        "body": message.body,
+                        "payload": message.model_dump(mode="json"),
+                        "fingerprint": fingerprint,
+                        "received_at": message.received_at,
+                        "created_at": now,
+                        "purge_after": now + retention,
+                    },
                 )
                 conn.execute(
-                    insert(t.cases).values(
-                        id=case_id,
-                        raw_id=raw_id,
-                        channel=message.channel,
-                        status="received",
-                        carrier=(message.structured.get("carrier") or None),
-                        received_at=message.received_at or now,
-                        created_at=now,
-                        updated_at=now,
-                    )
+                    insert(t.cases),
+                    {
+                        "id": case_id,
+                        "raw_id": raw_id,
+                        "channel": message.channel,
+                        "status": "received",
+                        "carrier": message.structured.get("carrier") or None,
+                        "received_at": message.received_at or now,
+                        "created_at": now,
+                        "updated_at": now,
+                    },
                 )
+                if ingest_source is not None:
+                    self._log_ingest(conn, ingest_source, "case", case_id, now)
         except IntegrityError:
             return None
         return case_id, raw_id
 
-    def add_duplicate(self, match: DuplicateMatch, message: InboundMessage, now: datetime) -> None:
+    def add_duplicate(
+        self, match: DuplicateMatch, message: InboundMessage, now: datetime, ingest_source: str | None = None
+    ) -> None:
         with self.engine.begin() as conn:
+            if ingest_source is not None:
+                self._log_ingest(conn, ingest_source, "duplicate", match.case_id, now)
             conn.execute(
                 insert(t.duplicates).values(
                     case_id=match.case_id,
@@ -133,7 +164,13 @@ class CaseStore:
 
     def log_ingest(self, source: str, outcome: str, ref_id: str | None, now: datetime) -> None:
         with self.engine.begin() as conn:
-            conn.execute(insert(t.ingest_log).values(source=source, outcome=outcome, ref_id=ref_id, created_at=now))
+            self._log_ingest(conn, source, outcome, ref_id, now)
+
+    @staticmethod
+    def _log_ingest(conn: Connection, source: str, outcome: str, ref_id: str | None, now: datetime) -> None:
+        conn.execute(
+            insert(t.ingest_log), {"source": source, "outcome": outcome, "ref_id": ref_id, "created_at": now}
+        )
 
     # ------------------------------------------------------------------ quarantine
     def quarantine(
@@ -190,9 +227,7 @@ class CaseStore:
     # ------------------------------------------------------------------ raw store (PII)
     def load_raw(self, raw_id: str) -> InboundMessage:
         with self.engine.connect() as conn:
-            row = conn.execute(
-                select(t.raw_messages.c.payload, t.raw_messages.c.purged_at).where(t.raw_messages.c.id == raw_id)
-            ).first()
+            row = conn.execute(_LOAD_RAW, {"id": raw_id}).first()
         if row is None:
             raise KeyError(f"no raw message {raw_id!r}")
         if row.purged_at is not None:
@@ -213,11 +248,11 @@ class CaseStore:
     # ------------------------------------------------------------------ cases
     def case_status(self, case_id: str) -> str | None:
         with self.engine.connect() as conn:
-            return conn.execute(select(t.cases.c.status).where(t.cases.c.id == case_id)).scalar()
+            return conn.execute(_CASE_STATUS, {"id": case_id}).scalar()
 
     def update_case(self, case_id: str, now: datetime, **values: Any) -> None:
         with self.engine.begin() as conn:
-            conn.execute(update(t.cases).where(t.cases.c.id == case_id).values(updated_at=now, **values))
+            conn.execute(_UPDATE_CASE, {"_case_id": case_id, "updated_at": now, **values})
 
     def save_redacted(self, case_id: str, redacted: RedactedMessage, now: datetime) -> None:
         self.update_case(
@@ -235,7 +270,7 @@ class CaseStore:
 
     def get_case(self, case_id: str) -> dict[str, Any] | None:
         with self.engine.connect() as conn:
-            row = conn.execute(select(t.cases).where(t.cases.c.id == case_id)).first()
+            row = conn.execute(_CASE, {"id": case_id}).first()
         return dict(row._mapping) if row else None
 
     def case_ids(self, statuses: Iterable[str]) -> list[str]:
