@@ -71,4 +71,3 @@ class TriageRunner:
     def state(self, case_id: str) -> TriageState:
         values = self.app.get_state(self._config(case_id)).values
         return values if isinstance(values, TriageState) else TriageState.model_validate(values)
-

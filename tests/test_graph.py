@@ -73,6 +73,32 @@ def test_resume_in_another_process_without_redoing_work(tmp_path: Path) -> None:
             h.runner.resume(case_id, AcceptDecision(reviewer="x", role="customer_service", decided_at=WHEN))
 
 
+def test_a_failed_run_keeps_its_finished_steps_and_the_next_start_continues(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A triage run writes its checkpoint only when it stops; an error is such a stop."""
+    with open_harness(tmp_path) as h:
+        case_id = store_message(h, "Truck broke down near Lyon, reefer unit lost power.")
+
+        def memory_down(text: str, k: int = 5) -> list[object]:
+            raise ConnectionError("vector store unreachable")
+
+        monkeypatch.setattr(h.memory, "similar", memory_down)
+        with pytest.raises(ConnectionError):
+            h.runner.start(case_id)
+        case = h.deps.store.get_case(case_id)
+        assert case is not None and case["status"] == "redacted" and case["body"]  # the redacted text is kept
+        assert (h.redactor.calls, h.reasoner.calls) == (1, 0)
+
+        monkeypatch.undo()
+        request = h.runner.start(case_id)
+
+        assert request is not None and request.proposal.reason == "equipment_failure"
+        assert (h.redactor.calls, h.reasoner.calls) == (1, 1), "redaction is not redone"
+        case = h.deps.store.get_case(case_id)
+        assert case is not None and case["status"] == "awaiting_review"
+
+
 def test_accept_queues_cs_actions_and_sends_costly_ones_to_supervisor(tmp_path: Path) -> None:
     with open_harness(tmp_path) as h:
         case_id = store_message(h, "Goods damaged, pallet crushed.", context={"order_value": 12000})
