@@ -28,7 +28,7 @@ from agents.state import (
 from agents.summary import write_summary
 from policies.engine import at7_codes, decide, facts_from, review_sla
 from tools.references import extract_references
-from tools.store.cases import CaseStore
+from tools.store.cases import CaseStore, redacted_columns
 
 log = logging.getLogger(__name__)
 _decision_adapter: TypeAdapter[AcceptDecision | EditDecision | RejectDecision] = TypeAdapter(ReviewDecision)
@@ -70,14 +70,13 @@ def ingest_case(state: TriageState, deps: TriageDeps) -> dict[str, Any]:
 
 
 def redact_message(state: TriageState, deps: TriageDeps) -> dict[str, Any]:
+    """The raw message, read from the raw store, redacted. Nothing raw leaves this node."""
     raw = deps.store.load_raw(state.raw_id)
-    redacted = deps.redactor.redact(raw)
-    deps.store.save_redacted(state.case_id, redacted, deps.clock.now())
-    return {"redacted": redacted, "status": "redacted"}
+    return {"redacted": deps.redactor.redact(raw), "status": "redacted"}
 
 
 def understand_message(state: TriageState, deps: TriageDeps) -> dict[str, Any]:
-    """References, similar cases, reason and ERP context. Reads only: `decide` stores the case row once."""
+    """References, similar cases, reason and ERP context. Reads only: `decide` writes the case row."""
     assert state.redacted is not None, "understand runs after redact"
     text = state.redacted.text_for_models()
     references = extract_references(state.redacted)
@@ -111,9 +110,12 @@ def decide_actions(state: TriageState, deps: TriageDeps) -> dict[str, Any]:
     review = ReviewRequest(
         case_id=state.case_id, proposal=proposal, required_role="supervisor" if needs_supervisor else "customer_service"
     )
-    deps.store.update_case(  # one write: what understand found and what policy decided
+    # The graph writes the case row once, complete: a run that fails earlier leaves it as received
+    # (out of the review queue) and its checkpoint lets the next start continue from the failed step.
+    deps.store.update_case(
         state.case_id,
         deps.clock.now(),
+        **redacted_columns(state.redacted),
         **_understanding_row(state),
         status=status,
         priority=proposal.priority,

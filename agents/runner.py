@@ -24,6 +24,7 @@ _decisions: TypeAdapter[Any] = TypeAdapter(ReviewDecision)
 class TriageRunner:
     def __init__(self, deps: TriageDeps, checkpointer: BaseCheckpointSaver) -> None:
         self.deps = deps
+        self.checkpointer = checkpointer
         self.app = build_graph(deps).compile(checkpointer=checkpointer)
 
     @staticmethod
@@ -32,8 +33,9 @@ class TriageRunner:
 
     def start(self, case_id: str) -> ReviewRequest | None:
         """Triage a stored case up to the review interrupt (a no-op if it already got there)."""
-        snapshot = self.app.get_state(self._config(case_id))
-        if snapshot.values:
+        started_before = self.checkpointer.get_tuple(self._config(case_id)) is not None  # cheaper than get_state
+        snapshot = self.app.get_state(self._config(case_id)) if started_before else None
+        if snapshot is not None and snapshot.values:
             if snapshot.next:  # paused (at review) or interrupted by a crash: continue where it stopped
                 if "review" in snapshot.next:
                     return self.pending_review(case_id)

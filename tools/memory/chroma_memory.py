@@ -49,6 +49,7 @@ class ChromaCaseMemory:
         # fields a query shows are kept per process by id and Chroma is asked for ids and distances
         # only: reading 7 cases' metadata back cost ~0.5 ms of every query (measured).
         self._shown: OrderedDict[str, SimilarCase] = OrderedDict()
+        self._primed = False
 
     def count(self) -> int:
         return int(self.collection.count())
@@ -79,6 +80,8 @@ class ChromaCaseMemory:
 
     def similar_to_vector(self, vector: np.ndarray, k: int = 5) -> list[SimilarCase]:
         # An empty or small collection simply returns fewer neighbours: no count() round trip first.
+        if not self._primed:
+            self._prime()
         res = self.collection.query(query_embeddings=[vector.tolist()], n_results=k, include=["distances"])
         ids = res["ids"][0]
         distances = (res.get("distances") or [[]])[0]
@@ -86,10 +89,18 @@ class ChromaCaseMemory:
         found = [(cid, dist) for cid, dist in zip(ids, distances, strict=False) if cid in self._shown]
         return [self._shown[cid].model_copy(update={"score": round(1.0 - float(dist), 4)}) for cid, dist in found]
 
+    def _prime(self) -> None:
+        """On the first query, the shown fields of (up to the cache size of) the memory in one read."""
+        self._primed = True
+        got = self.collection.get(limit=SHOWN_CACHE_SIZE, include=["metadatas"])
+        pairs = [(c, m) for c, m in zip(got["ids"], got.get("metadatas") or [], strict=False) if m and "excerpt" in m]
+        self._remember_shown({"ids": [c for c, _ in pairs], "metadatas": [m for _, m in pairs]})  # older: on a miss
+
     def _load_shown(self, ids: Sequence[str]) -> None:
-        if not ids:
-            return
-        got = self.collection.get(ids=list(ids), include=["metadatas", "documents"])
+        if ids:
+            self._remember_shown(self.collection.get(ids=list(ids), include=["metadatas", "documents"]))
+
+    def _remember_shown(self, got: Any) -> None:
         metadatas: list[Any] = list(got.get("metadatas") or [])
         documents: list[Any] = list(got.get("documents") or [])
         for i, cid in enumerate(got["ids"]):

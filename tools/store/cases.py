@@ -255,15 +255,7 @@ class CaseStore:
             conn.execute(_UPDATE_CASE, {"_case_id": case_id, "updated_at": now, **values})
 
     def save_redacted(self, case_id: str, redacted: RedactedMessage, now: datetime) -> None:
-        self.update_case(
-            case_id,
-            now,
-            status="redacted",
-            sender_domain=redacted.sender_domain,
-            subject=redacted.subject,
-            body=redacted.body,
-            redacted=redacted.model_dump(mode="json"),
-        )
+        self.update_case(case_id, now, status="redacted", **redacted_columns(redacted))
 
     def set_status(self, case_id: str, status: CaseStatus, now: datetime) -> None:
         self.update_case(case_id, now, status=status)
@@ -296,6 +288,16 @@ class CaseStore:
             "quarantined": outcome_counts.get("quarantined", 0),
             **{f"status.{k}": v for k, v in by_status.items()},
         }
+
+
+def redacted_columns(redacted: RedactedMessage) -> dict[str, Any]:
+    """The case row's columns for the redacted message (what the queue lists and searches)."""
+    return {
+        "sender_domain": redacted.sender_domain,
+        "subject": redacted.subject,
+        "body": redacted.body,
+        "redacted": redacted.model_dump(mode="json"),
+    }
 
 
 def _aware(value: datetime) -> datetime:
