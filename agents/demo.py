@@ -31,6 +31,7 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
     from agents.runtime import Runtime
     from tools.ingest import read_inputs
     from ui.auth import UserStore
+    from ui.launch import print_demo_signins
 
     console.rule("[bold]Exception triage demo")
     sandbox = None
@@ -47,7 +48,7 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
         task = bar.add_task("Seeding case memory (redacting past cases)", total=None)
         rt.ensure_memory(on_progress=lambda i, n: bar.update(task, completed=i, total=n))
     console.print(f"Case memory: {rt.memory.count()} past cases; local reasoner trained.")
-    users = UserStore(rt.engine, rt.clock).ensure_demo_users()
+    UserStore(rt.engine, rt.clock).ensure_demo_users()
 
     service = IngestService(rt.store, rt.clock, settings)
     inputs = list(read_inputs(INBOX))
@@ -64,12 +65,7 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
     _print_queue(rt, out)
 
     url = f"http://127.0.0.1:{args.port}"
-    signins = Table(title="Demo sign-ins")
-    for col in ("user", "role", "password"):
-        signins.add_column(col)
-    for username, role, password in users:
-        signins.add_row(username, role, password)
-    out.print(signins)
+    print_demo_signins()
     if args.no_ui:
         _dispatch_once(settings)
         if sandbox:

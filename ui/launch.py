@@ -70,16 +70,21 @@ def announce(url: str, settings: Settings, demo: bool = False) -> None:
     """Print where the app is served (and, for the demo, its sign-ins, which the README lists too)."""
     out.print(f"Review app: [bold]{url}[/bold]  (TRIAGE_HOME {settings.home}; Ctrl+C stops it)")
     if demo:
-        from rich.table import Table
+        print_demo_signins()
 
-        from ui.auth import DEMO_USERS
 
-        table = Table(title="Demo sign-ins")
-        for column in ("username", "role", "password"):
-            table.add_column(column)
-        for username, role, password in DEMO_USERS:
-            table.add_row(username, role, password)
-        out.print(table)
+def print_demo_signins() -> None:
+    """The demo users and their passwords (local demo only; the README lists them too)."""
+    from rich.table import Table
+
+    from ui.auth import DEMO_USERS
+
+    table = Table(title="Demo sign-ins")
+    for column in ("username", "role", "password"):
+        table.add_column(column)
+    for username, role, password in DEMO_USERS:
+        table.add_row(username, role, password)
+    out.print(table)
 
 
 def cmd_ui(args: argparse.Namespace, settings: Settings) -> int:

@@ -38,40 +38,32 @@ def _empty(what: str) -> None:
     st.caption(f"No {what} in this period yet.")
 
 
+def _by_priority(frame: pd.DataFrame, x: alt.X, key: str, what: str) -> None:
+    """Cases as bars along `x`, stacked by priority."""
+    if not len(frame):
+        _empty(what)
+        return
+    st.altair_chart(
+        alt.Chart(frame)
+        .mark_bar()
+        .encode(
+            x=x,
+            y=alt.Y("sum(cases):Q", title="cases"),
+            color=alt.Color("priority:N", sort=["P1", "P2", "P3", "P4", "-"]),
+            tooltip=[key, "priority", "cases"],
+        ),
+        width="stretch",
+    )
+
+
 row1 = st.columns(2)
 with row1[0]:
     st.subheader("Queue depth")
-    depth = data["depth"]
-    if len(depth):
-        st.altair_chart(
-            alt.Chart(depth)
-            .mark_bar()
-            .encode(
-                x=alt.X("status:N", title=None, sort="-y"),
-                y=alt.Y("sum(cases):Q", title="cases"),
-                color=alt.Color("priority:N", sort=["P1", "P2", "P3", "P4", "-"]),
-                tooltip=["status", "priority", "cases"],
-            ),
-            width="stretch",
-        )
-    else:
-        _empty("open cases")
+    _by_priority(data["depth"], alt.X("status:N", title=None, sort="-y"), "status", "open cases")
 with row1[1]:
     st.subheader("Exception ageing")
-    if len(ageing):
-        st.altair_chart(
-            alt.Chart(ageing.astype({"age": str}))
-            .mark_bar()
-            .encode(
-                x=alt.X("age:N", sort=["< 1h", "1-4h", "4-24h", "1-3d", "> 3d"], title="waiting for review"),
-                y=alt.Y("sum(cases):Q", title="cases"),
-                color=alt.Color("priority:N", sort=["P1", "P2", "P3", "P4", "-"]),
-                tooltip=["age", "priority", "cases"],
-            ),
-            width="stretch",
-        )
-    else:
-        _empty("cases waiting")
+    age_axis = alt.X("age:N", sort=["< 1h", "1-4h", "4-24h", "1-3d", "> 3d"], title="waiting for review")
+    _by_priority(ageing.astype({"age": str}) if len(ageing) else ageing, age_axis, "age", "cases waiting")
 
 
 def _over_time(frame: pd.DataFrame, by: str) -> None:
