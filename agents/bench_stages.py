@@ -14,13 +14,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import Any
 
-from langchain_core.runnables import RunnableConfig
 from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.graph import END, START, StateGraph
 from langgraph.types import interrupt
 
 from agents.graph import STEPS
 from agents.nodes import TriageDeps
+from agents.runner import run_config
 from agents.state import TriageState
 
 # Stage names, in the order a message meets them.
@@ -91,7 +91,7 @@ class NoopGraph:
             models(message)
             self.runs += 1
             state = TriageState(case_id=f"floor-{self.runs}", raw_id="floor", channel="email")
-            config: RunnableConfig = {"configurable": {"thread_id": f"floor-{self.runs}"}}
+            config = run_config(f"floor-{self.runs}")
             started = time.perf_counter()
             self.app.invoke(state, config, durability="exit", version="v2")
             total += time.perf_counter() - started

@@ -20,7 +20,7 @@ from typing import Any
 import joblib
 import numpy as np
 import yaml
-from scipy.sparse import hstack
+from scipy.sparse import csr_matrix, hstack
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold
@@ -28,6 +28,7 @@ from sklearn.model_selection import StratifiedKFold
 from agents.state import REASON_CODES, Classification, RedactedMessage, Reference, SimilarCase
 from policies.engine import at7_codes
 from tools.memory.embeddings import SentenceEmbedder
+from tools.reasoner.tfidf_row import TfidfRowEncoder
 
 log = logging.getLogger(__name__)
 LABELS = list(REASON_CODES)
@@ -63,13 +64,26 @@ class LocalModel:
     def word_analyzer(self) -> Any:
         return self.words.build_analyzer()
 
-    def __getstate__(self) -> dict[str, Any]:
-        # cached helpers are rebuilt after loading; the analyzer closure does not pickle
-        return {k: v for k, v in self.__dict__.items() if k not in ("word_terms", "word_analyzer")}
+    @cached_property
+    def row_encoders(self) -> tuple[TfidfRowEncoder, TfidfRowEncoder]:
+        return TfidfRowEncoder(self.words), TfidfRowEncoder(self.chars)
 
-    def word_features(self, texts: Sequence[str]) -> Any:
-        cleaned = [_clean(t) for t in texts]
-        return hstack([self.words.transform(cleaned), self.chars.transform(cleaned)]).tocsr()
+    def __getstate__(self) -> dict[str, Any]:
+        # cached helpers are rebuilt after loading; the analyzer closures do not pickle
+        return {k: v for k, v in self.__dict__.items() if k not in _CACHED}
+
+    def word_features(self, text: str) -> csr_matrix:
+        """The word head's input for one message: word then char tf-idf columns, as `_fit_heads` built them."""
+        cleaned = _clean(text)
+        (word_cols, word_data), (char_cols, char_data) = (enc.encode(cleaned) for enc in self.row_encoders)
+        words_width = self.row_encoders[0].width
+        columns = np.concatenate([word_cols, char_cols + words_width])
+        data = np.concatenate([word_data, char_data])
+        width = words_width + self.row_encoders[1].width
+        return csr_matrix((data, columns, np.array([0, len(columns)])), shape=(1, width))
+
+
+_CACHED = ("word_terms", "word_analyzer", "row_encoders")
 
 
 def knn_vote(similar: Sequence[SimilarCase] | Sequence[tuple[str, float]], sharpness: float = 12.0) -> np.ndarray:
@@ -82,9 +96,15 @@ def knn_vote(similar: Sequence[SimilarCase] | Sequence[tuple[str, float]], sharp
     return vote / vote.sum()
 
 
-def _fit_heads(texts: list[str], vectors: np.ndarray, y: np.ndarray) -> tuple[Any, ...]:
+def make_vectorizers() -> tuple[TfidfVectorizer, TfidfVectorizer]:
+    """The word head's unfitted (word n-gram, char n-gram) vectorisers."""
     words = TfidfVectorizer(ngram_range=(1, 2), min_df=1, sublinear_tf=True, lowercase=True)
     chars = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), min_df=2, sublinear_tf=True, max_features=60000)
+    return words, chars
+
+
+def _fit_heads(texts: list[str], vectors: np.ndarray, y: np.ndarray) -> tuple[Any, ...]:
+    words, chars = make_vectorizers()
     cleaned = [_clean(t) for t in texts]
     xw = hstack([words.fit_transform(cleaned), chars.fit_transform(cleaned)]).tocsr()
     head_w = LogisticRegression(C=20.0, max_iter=3000, class_weight="balanced").fit(xw, y)
@@ -181,7 +201,7 @@ class LocalReasoner:
         self, message: RedactedMessage, references: Sequence[Reference], similar: Sequence[SimilarCase]
     ) -> Classification:
         text = message.text_for_models()
-        word_row = self.model.word_features([text])
+        word_row = self.model.word_features(text)
         probs = self._distribution(text, word_row, similar)
         best = int(np.argmax(probs))
         confidence = float(probs[best])
