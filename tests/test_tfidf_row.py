@@ -3,25 +3,31 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
 from scipy.sparse import hstack
 from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
 
 from tools.memory.seed import read_labelled
-from tools.reasoner.local import LocalModel, _clean, make_vectorizers
+from tools.reasoner.local import LocalModel, _clean, _predict_proba, make_vectorizers
 from tools.reasoner.tfidf_row import TfidfRowEncoder
 
 REPO = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(scope="module")
-def texts() -> list[str]:
+def records() -> list[dict[str, Any]]:
     files = sorted((REPO / "data" / "memory_seed").glob("*.jsonl")) + sorted(
         (REPO / "evals" / "datasets").glob("*.jsonl")
     )
-    records = [r for f in files for r in read_labelled(f)]
+    return [r for f in files for r in read_labelled(f)]
+
+
+@pytest.fixture(scope="module")
+def texts(records: list[dict[str, Any]]) -> list[str]:
     return [_clean(f"{r.get('subject') or ''}\n{r['body']}") for r in records]
 
 
@@ -55,9 +61,23 @@ def test_the_model_row_is_the_word_then_char_columns(texts: list[str], fitted: t
     expected = hstack([words.transform([_clean(t) for t in sample]), chars.transform([_clean(t) for t in sample])])
     expected = expected.tocsr()
     for i, text in enumerate(sample):
-        row = model.word_features(text)
+        row = model.word_features(text).to_csr()
         assert row.shape == expected[i].shape
         np.testing.assert_allclose(row.toarray(), expected[i].toarray(), rtol=1e-12, atol=1e-15)
+
+
+def test_a_linear_head_scores_the_row_as_sklearn_does(
+    records: list[dict[str, Any]], texts: list[str], fitted: tuple[TfidfVectorizer, ...]
+) -> None:
+    words, chars = fitted
+    model = LocalModel(words, chars, None, None, (1.0, 0.0, 0.0), 1.0, 0)  # type: ignore[arg-type]  # heads unused
+    half = len(texts) // 2
+    x = hstack([words.transform(texts[:half]), chars.transform(texts[:half])]).tocsr()
+    head = LogisticRegression(C=20.0, max_iter=2000).fit(x, [r["expected"]["reason"] for r in records[:half]])
+    assert len(head.classes_) > 2
+    for text in texts[half::41]:
+        row = model.word_features(text)
+        np.testing.assert_allclose(_predict_proba(head, row), head.predict_proba(row.to_csr()), rtol=1e-9)
 
 
 def test_a_text_of_unknown_terms_gives_an_empty_row(fitted: tuple[TfidfVectorizer, ...]) -> None:

@@ -20,7 +20,7 @@ from typing import Any
 import joblib
 import numpy as np
 import yaml
-from scipy.sparse import csr_matrix, hstack
+from scipy.sparse import hstack
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold
@@ -28,7 +28,7 @@ from sklearn.model_selection import StratifiedKFold
 from agents.state import REASON_CODES, Classification, RedactedMessage, Reference, SimilarCase
 from policies.engine import at7_codes
 from tools.memory.embeddings import SentenceEmbedder
-from tools.reasoner.tfidf_row import TfidfRowEncoder
+from tools.reasoner.tfidf_row import SparseRow, TfidfRowEncoder
 
 log = logging.getLogger(__name__)
 LABELS = list(REASON_CODES)
@@ -72,15 +72,17 @@ class LocalModel:
         # cached helpers are rebuilt after loading; the analyzer closures do not pickle
         return {k: v for k, v in self.__dict__.items() if k not in _CACHED}
 
-    def word_features(self, text: str) -> csr_matrix:
+    def word_features(self, text: str) -> SparseRow:
         """The word head's input for one message: word then char tf-idf columns, as `_fit_heads` built them."""
         cleaned = _clean(text)
-        (word_cols, word_data), (char_cols, char_data) = (enc.encode(cleaned) for enc in self.row_encoders)
-        words_width = self.row_encoders[0].width
-        columns = np.concatenate([word_cols, char_cols + words_width])
-        data = np.concatenate([word_data, char_data])
-        width = words_width + self.row_encoders[1].width
-        return csr_matrix((data, columns, np.array([0, len(columns)])), shape=(1, width))
+        words, chars = self.row_encoders
+        word_columns, word_values = words.encode(cleaned)
+        char_columns, char_values = chars.encode(cleaned)
+        return SparseRow(
+            np.concatenate([word_columns, char_columns + words.width]),
+            np.concatenate([word_values, char_values]),
+            words.width + chars.width,
+        )
 
 
 _CACHED = ("word_terms", "word_analyzer", "row_encoders")
@@ -123,8 +125,11 @@ def _predict_proba(head: LogisticRegression, x: Any) -> np.ndarray:
     """`head.predict_proba(x)` for a multinomial head, without sklearn's per-call input checks (a
     third of a millisecond per message, measured): the softmax of the linear scores."""
     if len(head.classes_) <= 2:
-        return np.asarray(head.predict_proba(x))
-    scores = np.asarray(x @ head.coef_.T) + head.intercept_
+        return np.asarray(head.predict_proba(x.to_csr() if isinstance(x, SparseRow) else x))
+    if isinstance(x, SparseRow):
+        scores = (head.coef_[:, x.columns] @ x.values + head.intercept_)[None, :]
+    else:
+        scores = np.asarray(x @ head.coef_.T) + head.intercept_
     scores -= scores.max(axis=1, keepdims=True)
     e = np.exp(scores)
     return np.asarray(e / e.sum(axis=1, keepdims=True))
@@ -217,7 +222,7 @@ class LocalReasoner:
             probabilities={label: round(float(p), 4) for label, p in zip(LABELS, probs, strict=True)},
         )
 
-    def _distribution(self, text: str, word_row: Any, similar: Sequence[SimilarCase]) -> np.ndarray:
+    def _distribution(self, text: str, word_row: SparseRow, similar: Sequence[SimilarCase]) -> np.ndarray:
         m = self.model
         pe = _proba(m.head_e, self.embedder.embed_array([text]))[0]
         pw = _proba(m.head_w, word_row)[0]
@@ -225,7 +230,7 @@ class LocalReasoner:
         we, ww, wk = m.weights
         return _temper(we * pe + ww * pw + wk * pk, m.temperature)
 
-    def _evidence(self, text: str, word_row: Any, label_index: int) -> str:
+    def _evidence(self, text: str, word_row: SparseRow, label_index: int) -> str:
         """The sentence that carries most of the word head's case for the chosen reason.
 
         Each word n-gram of the message contributes tf-idf x weight to the reason's score; a sentence
@@ -239,9 +244,9 @@ class LocalReasoner:
         if cls not in head.classes_:
             return sentences[0][:200]
         row = list(head.classes_).index(cls)
-        in_words = word_row.indices < len(self.model.word_terms)
-        columns = word_row.indices[in_words]
-        contribution = word_row.data[in_words] * head.coef_[row, columns]
+        in_words = word_row.columns < len(self.model.word_terms)
+        columns = word_row.columns[in_words]
+        contribution = word_row.values[in_words] * head.coef_[row, columns]
         positive = contribution > 0
         weights = dict(zip(self.model.word_terms[columns[positive]], contribution[positive], strict=True))
         analyze = self.model.word_analyzer
