@@ -82,8 +82,8 @@ def run_bench(
     from agents.wiring import build_deps
     from tools.ingest import ParseOutcome
 
+    prepare_home(settings)
     rt = Runtime(settings)
-    rt.ensure_memory()
     redactor, embedder = rt.redactor, rt.embedder
     analyzer = redactor.analyzer  # type: ignore[attr-defined]
     service = IngestService(rt.store, rt.clock, settings)
@@ -149,6 +149,27 @@ def run_bench(
         bare_p95_ms=float(np.percentile(bare_latencies, 95) * 1000),
         stages_ms=stages_.per_message(totals, len(messages)) if stages else {},
     )
+
+
+def prepare_home(settings: Settings) -> None:
+    """Seed the memory and train the reasoner if the home lacks them, in a child process.
+
+    The measured process then starts as a triage worker does, loading both from disk. Seeding and
+    training in it would leave their garbage and a fragmented heap under the timed run."""
+    import multiprocessing
+
+    child = multiprocessing.get_context("spawn").Process(target=_ensure_memory, args=(settings,), name="bench-prepare")
+    child.start()
+    child.join()
+    if child.exitcode != 0:
+        raise RuntimeError(f"preparing the bench home {settings.home} failed (exit code {child.exitcode}); see its log")
+
+
+def _ensure_memory(settings: Settings) -> None:
+    from agents.runtime import Runtime
+
+    added = Runtime(settings).ensure_memory()
+    log.info("bench home ready: %d past cases added to its memory", added)
 
 
 def bench_settings(settings: Settings) -> Settings:
