@@ -34,19 +34,15 @@ class TriageRunner:
         self.checkpointer = checkpointer
         self.app = build_graph(deps).compile(checkpointer=checkpointer)
 
-    @staticmethod
-    def _config(case_id: str) -> RunnableConfig:
-        return run_config(case_id)
-
     def start(self, case_id: str) -> ReviewRequest | None:
         """Triage a stored case up to the review interrupt (a no-op if it already got there)."""
-        started_before = self.checkpointer.get_tuple(self._config(case_id)) is not None  # cheaper than get_state
-        snapshot = self.app.get_state(self._config(case_id)) if started_before else None
+        started_before = self.checkpointer.get_tuple(run_config(case_id)) is not None  # cheaper than get_state
+        snapshot = self.app.get_state(run_config(case_id)) if started_before else None
         if snapshot is not None and snapshot.values:
             if snapshot.next:  # paused (at review) or interrupted by a crash: continue where it stopped
                 if "review" in snapshot.next:
                     return self.pending_review(case_id)
-                self.app.invoke(None, self._config(case_id))
+                self.app.invoke(None, run_config(case_id))
                 return self.pending_review(case_id)
             return None
         case = self.deps.store.get_case(case_id)
@@ -56,13 +52,13 @@ class TriageRunner:
         # Up to review every node is a pure read or an idempotent overwrite, so one checkpoint when the
         # run stops (at the interrupt, or on an error) is enough: a crash before it re-runs the case from
         # the start (`triage run` picks up received/redacted cases). Saves four checkpoint writes per case.
-        output = self.app.invoke(initial, self._config(case_id), durability="exit", version="v2")
+        output = self.app.invoke(initial, run_config(case_id), durability="exit", version="v2")
         for intr in output.interrupts:  # the request the run stopped at, without reading the checkpoint back
             return ReviewRequest.model_validate(intr.value)
         return None
 
     def pending_review(self, case_id: str) -> ReviewRequest | None:
-        snapshot = self.app.get_state(self._config(case_id))
+        snapshot = self.app.get_state(run_config(case_id))
         for task in snapshot.tasks:
             for intr in task.interrupts:
                 return ReviewRequest.model_validate(intr.value)
@@ -74,9 +70,9 @@ class TriageRunner:
             raise ValueError(f"case {case_id} is not waiting for a review")
         payload = _decisions.validate_python(decision).model_dump(mode="json")
         resume: Any = Command(resume=payload)
-        self.app.invoke(resume, self._config(case_id))
+        self.app.invoke(resume, run_config(case_id))
         return self.state(case_id)
 
     def state(self, case_id: str) -> TriageState:
-        values = self.app.get_state(self._config(case_id)).values
+        values = self.app.get_state(run_config(case_id)).values
         return values if isinstance(values, TriageState) else TriageState.model_validate(values)

@@ -61,10 +61,6 @@ class LocalModel:
         return np.asarray(self.words.get_feature_names_out())
 
     @cached_property
-    def word_analyzer(self) -> Any:
-        return self.words.build_analyzer()
-
-    @cached_property
     def row_encoders(self) -> tuple[TfidfRowEncoder, TfidfRowEncoder]:
         return TfidfRowEncoder(self.words), TfidfRowEncoder(self.chars)
 
@@ -85,7 +81,7 @@ class LocalModel:
         )
 
 
-_CACHED = ("word_terms", "word_analyzer", "row_encoders")
+_CACHED = ("word_terms", "row_encoders")
 
 
 def knn_vote(similar: Sequence[SimilarCase] | Sequence[tuple[str, float]], sharpness: float = 12.0) -> np.ndarray:
@@ -249,7 +245,7 @@ class LocalReasoner:
         contribution = word_row.values[in_words] * head.coef_[row, columns]
         positive = contribution > 0
         weights = dict(zip(self.model.word_terms[columns[positive]], contribution[positive], strict=True))
-        analyze = self.model.word_analyzer
+        analyze = self.model.row_encoders[0].analyze
         scores = [_sentence_score(set(analyze(_clean(s))), weights) for s in sentences]
         return sentences[int(np.argmax(scores))][:200]
 
