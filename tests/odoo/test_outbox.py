@@ -176,7 +176,11 @@ def test_postgres_claims_skip_locked_rows(pg_engine: Engine) -> None:
     lock = threading.Lock()
 
     def work(name: str) -> None:
-        while rows := outbox.claim(pg_engine, name, timedelta(minutes=5), limit=2):
+        # Under contention a claim can come back empty while rows are still due (a row another worker
+        # claimed between this one's snapshot and its lock is re-checked and dropped), so a worker
+        # stops when nothing is due any more, as the dispatcher's loop does, not at its first empty claim.
+        while outbox.counts(pg_engine)[outbox.PENDING]:
+            rows = outbox.claim(pg_engine, name, timedelta(minutes=5), limit=2)
             with lock:
                 seen.extend(r.id for r in rows)
 

@@ -225,3 +225,37 @@ def test_cli_odoo_sandbox_serves_until_stopped(tmp_path: Path) -> None:
         out, _ = proc.communicate(timeout=10)
     assert "Odoo SANDBOX" in out and "admin" in out
     assert (tmp_path / "odoo-sandbox" / "enterprise-17.sqlite").is_file()
+
+
+def test_activity_state_rule_against_a_fixed_today() -> None:
+    from datetime import date
+
+    from tools.odoo.sandbox.orm import activity_state
+
+    today = date(2026, 11, 24)
+    assert activity_state("2026-11-23", today) == "overdue"
+    assert activity_state("2026-11-24", today) == "today"
+    assert activity_state("2026-11-25", today) == "planned"
+    assert activity_state(False, today) == "today"  # no deadline: Odoo's default is today
+
+
+MARKER = marker_for("clock-test:ticket")
+
+
+def test_sandbox_activity_state_follows_its_clock(tmp_path: Path) -> None:
+    from datetime import UTC, date, datetime
+
+    from tests.support.clock import FakeClock
+
+    clock = FakeClock(datetime(2026, 11, 22, 9, tzinfo=UTC))
+    with SandboxServer(None, "community", "17.0", clock=clock) as server:
+        gw = gateway_for(server)
+        ticket = gw.create_ticket({"name": f"clock {MARKER}", "description": f"<p>{MARKER}</p>", "team_id": 1})
+        act = gw.create_activity(
+            "helpdesk.ticket", ticket, summary="s", note=f"<p>{MARKER}</p>", user_id=2, deadline=date(2026, 11, 24)
+        )
+        states = []
+        for day in (22, 24, 25):
+            clock.current = datetime(2026, 11, day, 12, tzinfo=UTC)
+            states.append(gw.read("mail.activity", [act], ["state"])[0]["state"])
+    assert states == ["planned", "today", "overdue"]

@@ -16,6 +16,7 @@ from typing import Literal
 
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
+from agents.ports import Clock
 from tools.odoo.sandbox.app import SandboxApp, make_app, state_path
 from tools.odoo.sandbox.faults import FaultPlan
 
@@ -54,6 +55,7 @@ class SandboxServer:
         host: str = "127.0.0.1",
         db: str = DEFAULT_DB,
         faults: FaultPlan | None = None,
+        clock: Clock | None = None,
     ) -> None:
         self.home = home
         self.edition: Edition = edition
@@ -62,6 +64,7 @@ class SandboxServer:
         self.port = port
         self.db = db
         self.faults = faults or FaultPlan.from_json(os.environ.get(FAULTS_ENV))
+        self.clock = clock
         self.app: SandboxApp | None = None
         self._server: BaseWSGIServer | None = None
         self._thread: threading.Thread | None = None
@@ -72,7 +75,7 @@ class SandboxServer:
 
     def start(self) -> SandboxServer:
         if self.app is None:
-            self.app = make_app(self.home, self.edition, self.major, self.db, self.faults)
+            self.app = make_app(self.home, self.edition, self.major, self.db, self.faults, self.clock)
         self._server = make_server(self.host, self.port, self.app, threaded=True, request_handler=_QuietHandler)
         self._server.daemon_threads = True  # type: ignore[attr-defined]
         self.port = self._server.server_port

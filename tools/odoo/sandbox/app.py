@@ -18,6 +18,7 @@ from typing import Any
 from werkzeug.exceptions import NotFound
 from werkzeug.wrappers import Request, Response
 
+from agents.ports import Clock
 from tools.odoo.sandbox.faults import Fault, FaultPlan, FaultRule
 from tools.odoo.sandbox.models import Edition
 from tools.odoo.sandbox.orm import Emulator, OdooFault
@@ -175,7 +176,8 @@ def make_app(
     major: int = 17,
     db: str = "sandbox",
     faults: FaultPlan | None = None,
+    clock: Clock | None = None,
 ) -> SandboxApp:
     """A sandbox app; its records live in home/odoo-sandbox/<edition>-<major>.sqlite (None: in memory)."""
     state = SandboxState(state_path(home, edition, major) if home is not None else None)
-    return SandboxApp(Emulator(state, edition, major, db), faults)
+    return SandboxApp(Emulator(state, edition, major, db, clock), faults)

@@ -10,9 +10,11 @@ AccessDenied for a wrong password, psycopg2.OperationalError for a wrong databas
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Any
 
+from agents.clock import SystemClock
+from agents.ports import Clock
 from tools.odoo.sandbox.domain import DomainError, Evaluator
 from tools.odoo.sandbox.models import Edition, ModelSpec, build_models, fields_get
 from tools.odoo.sandbox.seed import seed, stamp
@@ -66,6 +68,13 @@ def missing(model: str, rid: Any, uid: int) -> OdooFault:
         "odoo.exceptions.MissingError",
         f"Record does not exist or has been deleted.\n(Record: {model}({rid},), User: {uid})",
     )
+
+
+def activity_state(deadline: Any, today: date) -> str:
+    """Odoo's rule for mail.activity `state` (and a record's `activity_state`): the deadline against the
+    user's today (users here have no time zone, so UTC). A missing deadline counts as today."""
+    day = date.fromisoformat(str(deadline)[:10]) if deadline else today
+    return "overdue" if day < today else "today" if day == today else "planned"
 
 
 def value_error(msg: str) -> OdooFault:
@@ -139,16 +148,24 @@ _SUPERVISOR_WRITE = {
 
 class Emulator:
     def __init__(
-        self, state: SandboxState, edition: Edition = "community", major: int = 17, db: str = "sandbox"
+        self,
+        state: SandboxState,
+        edition: Edition = "community",
+        major: int = 17,
+        db: str = "sandbox",
+        clock: Clock | None = None,
     ) -> None:
         self.state = state
         self.edition = edition
         self.major = major
         self.db = db
+        # "Today" for activity states and deadlines, and the time of write stamps: the real clock in the
+        # demo, a test's clock in tests, the recordings' own date when they are replayed.
+        self.clock: Clock = clock or SystemClock()
         self.models: dict[str, ModelSpec] = build_models(edition, major)
         self.evaluator = Evaluator(self.models, state.get, self._ancestors, self._value)
         if state.empty:
-            seed(state, edition, major, self.models)
+            seed(state, edition, major, self.models, at=self.clock.now())
 
     # ------------------------------------------------------------------ services
     def version_info(self) -> dict[str, Any]:
@@ -447,7 +464,9 @@ class Emulator:
                 )
             if values:
                 self.state.update(
-                    model, rid, self._convert(uid, model, values, creating=False) | {"write_date": stamp()}
+                    model,
+                    rid,
+                    self._convert(uid, model, values, creating=False) | {"write_date": stamp(self.clock.now())},
                 )
         return True
 
@@ -508,7 +527,7 @@ class Emulator:
                 "activity_type_id": type_id,
                 "summary": summary,
                 "note": note,
-                "date_deadline": date_deadline or date.today().isoformat(),
+                "date_deadline": date_deadline or self.clock.now().date().isoformat(),
                 "user_id": user_id or uid,
             }
             created.append(self._create(uid, "mail.activity", vals, {}))
@@ -522,7 +541,7 @@ class Emulator:
                 raise missing(model, rid, uid)
             if rec.get("request_status") not in ("new", False, None):
                 raise user_error("You can only submit a request that has not been submitted yet.")
-            self.state.update(model, rid, {"request_status": "pending", "write_date": stamp()})
+            self.state.update(model, rid, {"request_status": "pending", "write_date": stamp(self.clock.now())})
         return None
 
     # ------------------------------------------------------------------ internals: create
@@ -598,7 +617,7 @@ class Emulator:
         if model == "mail.activity" and "res_model" in vals and "res_model_id" not in vals:
             vals["res_model_id"] = self._ir_model_id(str(vals.pop("res_model")))
         converted = self._convert(uid, model, vals, creating=True)
-        now = stamp()
+        now = stamp(self.clock.now())
         record: dict[str, Any] = {"id": 0, "create_date": now, "write_date": now, "create_uid": uid}
         for name, f in spec.fields.items():
             if name in ("display_name", "create_date", "write_date", "create_uid") or not f.store:
@@ -679,7 +698,7 @@ class Emulator:
 
     def _add_message(self, model: str, rid: int, body: str, message_type: str, subtype: str | None, author: Any) -> int:
         mid = self.state.next_id("mail.message")
-        now = stamp()
+        now = stamp(self.clock.now())
         self.state.put(
             "mail.message",
             {
@@ -843,11 +862,8 @@ class Emulator:
             return sorted(r["id"] for r in self.state.all(f.relation or "") if r.get(f.relation_field) == rid)
         return rec.get(name, False)
 
-    @staticmethod
-    def _activity_state(activity: dict[str, Any]) -> str:
-        today = datetime.now(UTC).date().isoformat()
-        deadline = str(activity.get("date_deadline") or today)
-        return "overdue" if deadline < today else "today" if deadline == today else "planned"
+    def _activity_state(self, activity: dict[str, Any]) -> str:
+        return activity_state(activity.get("date_deadline"), self.clock.now().date())
 
     def _ancestors(self, model: str, rid: int) -> list[int]:
         """The record and its parents through parent_id (for child_of and commercial_partner_id)."""

@@ -105,9 +105,11 @@ def stamp(now: datetime | None = None) -> str:
     return (now or datetime.now(UTC)).strftime("%Y-%m-%d %H:%M:%S")
 
 
-def seed(state: SandboxState, edition: Edition, major: int, models: dict[str, Any]) -> None:
+def seed(
+    state: SandboxState, edition: Edition, major: int, models: dict[str, Any], at: datetime | None = None
+) -> None:
     key, ir_ids, module_ids = _versions(major)
-    now = stamp()
+    now = stamp(at)
     serie = f"{major}.0"
 
     def put(model_name: str, rid: int, **values: Any) -> None:
