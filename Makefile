@@ -31,7 +31,8 @@ test: setup browser
 
 lint: setup
 	.venv/bin/ruff check agents tools policies evals ui tests
-	.venv/bin/mypy agents tools policies evals ui
+	.venv/bin/mypy agents tools policies evals ui tests
+	.venv/bin/lint-imports  # the layering contract in .importlinter
 
 bench: setup
 	.venv/bin/triage bench

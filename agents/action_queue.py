@@ -42,4 +42,4 @@ class ActionQueue:
         if row is None:
             raise LookupError(f"case {case_id} is not in the store")
         case = outbox.dispatch_case_from_row(row, self.case_url_base)
-        return outbox.enqueue(self.engine, case, proposal, self.clock.now())
+        return outbox.enqueue(self.engine, case, proposal, now=self.clock.now())

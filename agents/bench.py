@@ -18,7 +18,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from rich.table import Table
@@ -26,6 +26,9 @@ from rich.table import Table
 from agents import bench_stages as stages_
 from agents.settings import Settings
 from agents.state import InboundMessage
+
+if TYPE_CHECKING:
+    from agents.app import App
 
 log = logging.getLogger(__name__)
 DATA = Path(__file__).parents[1]
@@ -60,7 +63,7 @@ class BenchResult:
 
 def bench_messages(n: int) -> Iterator[InboundMessage]:
     """N realistic messages cycled from the labelled sets, each with its own Message-ID."""
-    from tools.memory.seed import read_labelled, record_to_message
+    from agents.dataset import read_labelled, record_to_message
 
     files = sorted((DATA / "evals" / "datasets").glob("*.jsonl")) + sorted(
         (DATA / "data" / "memory_seed").glob("*.jsonl")
@@ -75,18 +78,15 @@ def bench_messages(n: int) -> Iterator[InboundMessage]:
 def run_bench(
     settings: Settings, n: int, progress: Callable[[int], None] | None = None, stages: bool = False
 ) -> BenchResult:
-    from agents.checkpoints import open_checkpointer
-    from agents.ingest_service import IngestService
+    from agents.app import build_app
     from agents.runner import TriageRunner
-    from agents.runtime import Runtime
-    from agents.wiring import build_deps
     from tools.ingest import ParseOutcome
 
     prepare_home(settings)
-    rt = Runtime(settings)
-    redactor, embedder = rt.redactor, rt.embedder
-    analyzer = redactor.analyzer  # type: ignore[attr-defined]
-    service = IngestService(rt.store, rt.clock, settings)
+    app = build_app(settings)
+    redactor, embedder = app.redactor_impl.get(), app.embedder_impl.get()
+    analyzer = redactor.analyzer  # type: ignore[attr-defined]  # the Presidio adapter's own analyzer
+    service = app.ingest
     messages = list(bench_messages(n + 20))
     warm, messages = messages[:20], messages[20:]
     totals: dict[str, float] = defaultdict(float)
@@ -102,10 +102,10 @@ def run_bench(
 
     latencies: list[float] = []
     bare_latencies: list[float] = []
-    with open_checkpointer(settings) as saver:
-        deps = build_deps(rt)
+    with app:
+        saver = app.checkpointer
         floor = stages_.NoopGraph(saver) if stages else None
-        runner = TriageRunner(stages_.timed_deps(deps, rt.memory, totals) if stages else deps, saver)
+        runner = TriageRunner(stages_.timed_deps(app.deps, app.chroma.get(), totals), saver) if stages else app.runner
 
         def pipeline(msg: InboundMessage) -> None:
             started = time.perf_counter()
@@ -166,9 +166,10 @@ def prepare_home(settings: Settings) -> None:
 
 
 def _ensure_memory(settings: Settings) -> None:
-    from agents.runtime import Runtime
+    from agents.app import build_app
 
-    added = Runtime(settings).ensure_memory()
+    with build_app(settings) as app:
+        added = app.training.ensure_memory()
     log.info("bench home ready: %d past cases added to its memory", added)
 
 
@@ -196,10 +197,10 @@ def bench_settings(settings: Settings) -> Settings:
     )
 
 
-def cmd_bench(args: argparse.Namespace, settings: Settings) -> int:
-    from agents.cli import console, out, progress_bar
+def cmd_bench(args: argparse.Namespace, app: App) -> int:
+    from agents.terminal import console, out, progress_bar
 
-    bench = bench_settings(settings)
+    bench = bench_settings(app.settings)
     with progress_bar(transient=args.json) as bar:
         task = bar.add_task("Benchmarking (pipeline vs bare models)", total=args.n)
         result = run_bench(bench, args.n, progress=lambda k: bar.advance(task, k), stages=args.stages)

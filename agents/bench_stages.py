@@ -76,7 +76,7 @@ class NoopGraph:
         graph = StateGraph(TriageState)
         previous = START
         for name in names[: names.index("review") + 1]:
-            graph.add_node(name, _pause if name == "review" else _nothing)  # type: ignore[call-overload]
+            graph.add_node(name, _pause if name == "review" else _nothing)
             graph.add_edge(previous, name)
             previous = name
         graph.add_edge(previous, END)

@@ -32,7 +32,7 @@ def open_checkpointer(settings: Settings) -> Iterator[BaseCheckpointSaver]:
         from psycopg.rows import dict_row
 
         with Connection.connect(url, autocommit=True, prepare_threshold=0, row_factory=dict_row) as pg_conn:
-            pg_saver = PostgresSaver(pg_conn, serde=_serde())  # type: ignore[arg-type]
+            pg_saver = PostgresSaver(pg_conn, serde=_serde())
             pg_saver.setup()
             yield pg_saver
         return

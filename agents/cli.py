@@ -8,50 +8,33 @@ import logging
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from agents.settings import Settings, load_settings
+from agents.settings import load_settings
+from agents.terminal import console, out, progress_bar
 
-console = Console(stderr=True)
-out = Console()
-
-
-def progress_bar(transient: bool = False) -> Progress:
-    return Progress(
-        TextColumn("[bold]{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeRemainingColumn(),
-        console=console,
-        transient=transient,
-    )
+if TYPE_CHECKING:
+    from agents.app import App
 
 
 # ---------------------------------------------------------------------------- commands
 
 
-def cmd_init(args: argparse.Namespace, settings: Settings) -> int:
-    from agents.runtime import Runtime
-
-    rt = Runtime(settings)
-    _ = rt.store
+def cmd_init(args: argparse.Namespace, app: App) -> int:
+    _ = app.store.engine
     with progress_bar() as bar:
         task = bar.add_task("Seeding case memory", total=None)
-        added = rt.ensure_memory(on_progress=lambda i, n: bar.update(task, completed=i, total=n))
-    console.print(f"TRIAGE_HOME {settings.home}: store ready, memory holds {rt.memory.count()} cases (+{added}).")
+        added = app.training.ensure_memory(on_progress=lambda i, n: bar.update(task, completed=i, total=n))
+    home = app.settings.home
+    console.print(f"TRIAGE_HOME {home}: store ready, memory holds {app.training.memory_size()} cases (+{added}).")
     return 0
 
 
-def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
-    from agents.ingest_service import IngestService
-    from agents.runtime import Runtime
+def cmd_ingest(args: argparse.Namespace, app: App) -> int:
     from tools.ingest import read_inputs
 
-    rt = Runtime(settings)
-    service = IngestService(rt.store, rt.clock, settings)
     path = None if args.path == "-" else Path(args.path)
     if path is not None and not path.exists():
         console.print(f"[red]no such file or folder: {path}")
@@ -59,9 +42,9 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
     inputs = list(read_inputs(path, stdin=sys.stdin.buffer if path is None else None))
     with progress_bar(transient=args.json) as bar:
         task = bar.add_task("Ingesting", total=len(inputs))
-        counts = service.ingest(inputs, on_item=lambda _src: bar.advance(task))
+        counts = app.ingest.ingest(inputs, on_item=lambda _src: bar.advance(task))
     if not args.no_triage and counts.new_case_ids:
-        triage_cases(rt, counts.new_case_ids, quiet=args.json)
+        triage_cases(app, counts.new_case_ids, quiet=args.json)
     if args.json:
         out.print_json(json.dumps(counts.as_json()))
     else:
@@ -75,18 +58,15 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def triage_cases(rt: object, case_ids: Sequence[str], quiet: bool = False) -> int:
+def triage_cases(app: App, case_ids: Sequence[str], quiet: bool = False) -> int:
     """Run cases through the graph up to human review; returns how many reached review."""
-    from agents.checkpoints import open_checkpointer
-    from agents.wiring import build_runner
-
     reached = 0
-    with open_checkpointer(rt.settings) as saver, progress_bar(transient=quiet) as bar:  # type: ignore[attr-defined]
-        runner = build_runner(rt, saver)  # type: ignore[arg-type]
+    app.training.learn_queued()  # reviewed cases join the memory first: triage loads the model anyway
+    with progress_bar(transient=quiet) as bar:
         task = bar.add_task("Triaging", total=len(case_ids))
         for case_id in case_ids:
             try:
-                if runner.start(case_id) is not None:
+                if app.runner.start(case_id) is not None:
                     reached += 1
             except Exception:  # one bad case must not stop the batch; it stays in its last status
                 logging.getLogger(__name__).exception("triage failed for %s", case_id)
@@ -94,21 +74,15 @@ def triage_cases(rt: object, case_ids: Sequence[str], quiet: bool = False) -> in
     return reached
 
 
-def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
-    from agents.runtime import Runtime
-
-    rt = Runtime(settings)
-    pending = rt.store.case_ids(["received", "redacted"])
-    reached = triage_cases(rt, pending)
+def cmd_run(args: argparse.Namespace, app: App) -> int:
+    pending = app.store.case_ids(["received", "redacted"])
+    reached = triage_cases(app, pending)
     console.print(f"{reached} of {len(pending)} pending cases are now waiting for review.")
     return 0
 
 
-def cmd_quarantine(args: argparse.Namespace, settings: Settings) -> int:
-    from agents.runtime import Runtime
-
-    rt = Runtime(settings)
-    items = rt.store.list_quarantine(None if args.all else "open")
+def cmd_quarantine(args: argparse.Namespace, app: App) -> int:
+    items = app.store.list_quarantine(None if args.all else "open")
     if args.json:
         out.print_json(
             json.dumps(
@@ -130,43 +104,40 @@ def cmd_quarantine(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def cmd_reprocess(args: argparse.Namespace, settings: Settings) -> int:
-    from agents.ingest_service import IngestService
-    from agents.runtime import Runtime
-
-    rt = Runtime(settings)
+def cmd_reprocess(args: argparse.Namespace, app: App) -> int:
     fixed = Path(args.file).read_bytes() if args.file else None
-    counts = IngestService(rt.store, rt.clock, settings).reprocess(args.id, fixed)
+    counts = app.ingest.reprocess(args.id, fixed)
     if counts.new_case_ids and not args.no_triage:
-        triage_cases(rt, counts.new_case_ids)
+        triage_cases(app, counts.new_case_ids)
     out.print_json(json.dumps(counts.as_json()))
     return 0 if counts.quarantined == 0 else 1
 
 
-def cmd_purge(args: argparse.Namespace, settings: Settings) -> int:
-    from agents.runtime import Runtime
-
-    rt = Runtime(settings)
-    n = rt.store.purge_raw(rt.clock.now())
-    console.print(f"Purged the raw text of {n} messages past their retention ({settings.raw_retention_days} days).")
+def cmd_purge(args: argparse.Namespace, app: App) -> int:
+    n = app.store.purge_raw(app.clock.now())
+    days = app.settings.raw_retention_days
+    console.print(f"Purged the raw text of {n} messages past their retention ({days} days).")
     return 0
 
 
-def cmd_train(args: argparse.Namespace, settings: Settings) -> int:
-    from agents.runtime import Runtime
-
-    rt = Runtime(settings)
-    rt.ensure_memory()
-    rt.retrain()
-    console.print(f"Local reasoner retrained on {rt.memory.count()} cases in memory.")
+def cmd_train(args: argparse.Namespace, app: App) -> int:
+    app.training.ensure_memory()
+    app.training.learn_queued()
+    app.training.retrain()
+    console.print(f"Local reasoner retrained on {app.training.memory_size()} cases in memory.")
     return 0
 
 
-def _lazy(module: str, name: str) -> Callable[[argparse.Namespace, Settings], int]:
-    def run(args: argparse.Namespace, settings: Settings) -> int:
+Command = Callable[[argparse.Namespace, "App"], int]
+
+
+def _lazy(module: str, name: str) -> Command:
+    """A command implemented in another module, imported only when it runs."""
+
+    def run(args: argparse.Namespace, app: App) -> int:
         import importlib
 
-        return int(getattr(importlib.import_module(module), name)(args, settings))
+        return int(getattr(importlib.import_module(module), name)(args, app))
 
     return run
 
@@ -235,9 +206,9 @@ def build_parser() -> argparse.ArgumentParser:
     c = users_sub.add_parser("add", help="create or update a user (password from TRIAGE_NEW_PASSWORD or a prompt)")
     c.add_argument("username")
     c.add_argument("--role", required=True, choices=["customer_service", "supervisor", "ml_owner", "admin"])
-    c.set_defaults(func=_lazy("ui.auth_cli", "cmd_users_add"))
+    c.set_defaults(func=_lazy("agents.cli_users", "cmd_users_add"))
     c = users_sub.add_parser("list", help="list users and roles")
-    c.set_defaults(func=_lazy("ui.auth_cli", "cmd_users_list"))
+    c.set_defaults(func=_lazy("agents.cli_users", "cmd_users_list"))
 
     p = sub.add_parser("ui", help="serve the review app on 127.0.0.1")
     p.add_argument("--port", type=int, default=8501)
@@ -275,11 +246,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         level=logging.INFO if args.verbose else logging.WARNING,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
-    settings = load_settings()
-    try:
-        return int(args.func(args, settings))
-    except KeyboardInterrupt:
-        return 130
+    from agents.app import build_app
+
+    # The process's one composition root: every command receives the App and uses its services.
+    with build_app(load_settings()) as app:
+        try:
+            return int(args.func(args, app))
+        except KeyboardInterrupt:
+            return 130
 
 
 if __name__ == "__main__":

@@ -3,23 +3,25 @@
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
 
-from agents.settings import Settings
+if TYPE_CHECKING:
+    from agents.app import App
 
 
-def cmd_odoo_check(args: argparse.Namespace, settings: Settings) -> int:
+def cmd_odoo_check(args: argparse.Namespace, app: App) -> int:
     from tools.odoo.cli import odoo_check
 
-    return odoo_check(settings, as_json=args.json)
+    return odoo_check(app.settings, as_json=args.json)
 
 
-def cmd_odoo_sandbox(args: argparse.Namespace, settings: Settings) -> int:
+def cmd_odoo_sandbox(args: argparse.Namespace, app: App) -> int:
     from tools.odoo.cli import odoo_sandbox
 
-    return odoo_sandbox(settings, port=args.port, edition=args.edition)
+    return odoo_sandbox(app.settings, port=args.port, edition=args.edition)
 
 
-def cmd_dispatch(args: argparse.Namespace, settings: Settings) -> int:
+def cmd_dispatch(args: argparse.Namespace, app: App) -> int:
     from tools.odoo.cli import dispatch
 
-    return dispatch(settings, once=args.once)
+    return dispatch(app.settings, app.engine, app.clock, once=args.once)

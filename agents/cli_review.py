@@ -3,31 +3,24 @@
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
 
-from rich.console import Console
-
-from agents.decision_service import DecisionService
-from agents.review_service import User
-from agents.runtime import Runtime
-from agents.settings import Settings
+from agents.terminal import out
 from policies.roles import PermissionDenied
 
-out = Console()
+if TYPE_CHECKING:
+    from agents.app import App
 
 
-def cmd_review(args: argparse.Namespace, settings: Settings) -> int:
-    from ui.auth import UserStore
-
-    rt = Runtime(settings)
-    record = next((u for u in UserStore(rt.engine, rt.clock).list() if u.username == args.user), None)
-    if record is None:
+def cmd_review(args: argparse.Namespace, app: App) -> int:
+    user = app.users.find(args.user)
+    if user is None:
         out.print(f"[red]no user {args.user!r}; create one with `triage users add`")
         return 2
-    user = User(record.username, record.role)
     if bool(args.accept) == bool(args.reject):
         out.print("[red]say either --accept or --reject WHY")
         return 2
-    service = DecisionService(rt)
+    service = app.decisions
     try:
         state = service.accept(user, args.case_id) if args.accept else service.reject(user, args.case_id, args.reject)
     except PermissionDenied as exc:

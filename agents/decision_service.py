@@ -9,11 +9,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from agents.action_queue import ActionQueue
-from agents.checkpoints import open_checkpointer
-from agents.review_service import ReviewService, User
-from agents.runtime import Runtime
-from agents.state import AcceptDecision, EditDecision, Proposal, RejectDecision, TriageState
-from agents.wiring import build_runner
+from agents.ports import Clock, TriageStore
+from agents.review_service import ReviewService
+from agents.runner import TriageRunner
+from agents.state import AcceptDecision, EditDecision, Proposal, RejectDecision, TriageState, User
 from policies.roles import require
 
 log = logging.getLogger(__name__)
@@ -37,32 +36,40 @@ class BulkResult:
 
 
 class DecisionService:
-    def __init__(self, rt: Runtime) -> None:
-        self.rt = rt
-        self.review = ReviewService(rt.engine, rt.clock)
-        self.actions = ActionQueue(rt.engine, rt.clock, self.review, rt.settings.ui_base_url)
+    """Records human decisions: resumes the case's graph thread on the process's one compiled graph."""
+
+    def __init__(
+        self,
+        runner: TriageRunner,
+        review: ReviewService,
+        actions: ActionQueue,
+        store: TriageStore,
+        clock: Clock,
+    ) -> None:
+        self.runner = runner
+        self.review = review
+        self.actions = actions
+        self.store = store
+        self.clock = clock
 
     def _resume(self, case_id: str, decision: AcceptDecision | EditDecision | RejectDecision) -> TriageState:
-        with open_checkpointer(self.rt.settings) as saver:
-            return build_runner(self.rt, saver).resume(case_id, decision)
+        return self.runner.resume(case_id, decision)
 
     def accept(self, user: User, case_id: str) -> TriageState:
         require(user.role, "case.decide", user.username)
-        decision = AcceptDecision(reviewer=user.username, role=user.role, decided_at=self.rt.clock.now())  # type: ignore[arg-type]
+        decision = AcceptDecision(reviewer=user.username, role=user.role, decided_at=self.clock.now())
         return self._resume(case_id, decision)
 
     def edit(self, user: User, case_id: str, **changes: Any) -> TriageState:
         require(user.role, "case.decide", user.username)
-        decision = EditDecision(
-            reviewer=user.username, role=user.role, decided_at=self.rt.clock.now(), **changes  # type: ignore[arg-type]
-        )
+        decision = EditDecision(reviewer=user.username, role=user.role, decided_at=self.clock.now(), **changes)
         return self._resume(case_id, decision)
 
     def reject(self, user: User, case_id: str, why: str) -> TriageState:
         require(user.role, "case.decide", user.username)
         if not why.strip():
             raise ValueError("a rejection needs a reason")
-        decision = RejectDecision(reviewer=user.username, role=user.role, decided_at=self.rt.clock.now(), why=why)  # type: ignore[arg-type]
+        decision = RejectDecision(reviewer=user.username, role=user.role, decided_at=self.clock.now(), why=why)
         return self._resume(case_id, decision)
 
     def plan_bulk_accept(self, user: User, case_ids: Iterable[str]) -> list[PlannedEffect]:
@@ -70,7 +77,7 @@ class DecisionService:
         require(user.role, "case.bulk_accept", user.username)
         planned: list[PlannedEffect] = []
         for case_id in case_ids:
-            case = self.rt.store.get_case(case_id)
+            case = self.store.get_case(case_id)
             if not case or not case.get("proposal"):
                 continue
             proposal = Proposal.model_validate(case["proposal"])
@@ -97,15 +104,7 @@ class DecisionService:
         action = self.review.decide_approval(user, approval_id, approve, comment)
         if action is None:
             return []
-        (approval,) = self._approvals(approval_id)
-        case = self.rt.store.get_case(approval["case_id"]) or {}
+        case_id = self.review.approval_case(approval_id)
+        case = self.store.get_case(case_id) or {}
         approved = Proposal.model_validate(case.get("approved") or case["proposal"])
-        return self.actions.queue_approved_action(approval["case_id"], action, approved)
-
-    def _approvals(self, approval_id: str) -> list[dict[str, Any]]:
-        from sqlalchemy import select
-
-        from tools.store import schema as t
-
-        with self.rt.engine.connect() as conn:
-            return [dict(r._mapping) for r in conn.execute(select(t.approvals).where(t.approvals.c.id == approval_id))]
+        return self.actions.queue_approved_action(case_id, action, approved)

@@ -15,26 +15,30 @@ import sys
 import time
 from collections import Counter
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from rich.console import Console
 from rich.table import Table
 
 from agents.settings import Settings
+
+if TYPE_CHECKING:
+    from agents.app import App
 
 log = logging.getLogger(__name__)
 INBOX = Path(__file__).parents[1] / "data" / "inbox"
 SANDBOX_ENV = {"ODOO_DB": "sandbox", "ODOO_USER": "admin", "ODOO_PASSWORD": "admin"}
 
 
-def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
-    from agents.cli import console, out, progress_bar, triage_cases
-    from agents.ingest_service import IngestService
-    from agents.runtime import Runtime
+def cmd_demo(args: argparse.Namespace, app: App) -> int:
+    from agents.app import build_app
+    from agents.cli import triage_cases
+    from agents.terminal import console, out, print_demo_signins, progress_bar
     from tools.ingest import read_inputs
-    from ui.auth import UserStore
-    from ui.launch import print_demo_signins
 
     console.rule("[bold]Exception triage demo")
     sandbox = None
+    settings = app.settings
     if not settings.odoo_url:
         from tools.odoo.sandbox import SandboxServer
 
@@ -42,32 +46,33 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
         os.environ.update({"ODOO_URL": sandbox.url, **SANDBOX_ENV})
         settings = Settings()
         console.print(f"[yellow]Odoo SANDBOX[/] (an emulator, not a real Odoo) at {sandbox.url}")
-    rt = Runtime(settings)
+        # The settings now name the sandbox: the demo's root is built for them (the command's one is
+        # untouched: nothing in it was built yet).
+        app = build_app(settings)
     console.print(f"TRIAGE_HOME = {settings.home}")
     with progress_bar() as bar:
         task = bar.add_task("Seeding case memory (redacting past cases)", total=None)
-        rt.ensure_memory(on_progress=lambda i, n: bar.update(task, completed=i, total=n))
-    console.print(f"Case memory: {rt.memory.count()} past cases; local reasoner trained.")
-    UserStore(rt.engine, rt.clock).ensure_demo_users()
+        app.training.ensure_memory(on_progress=lambda i, n: bar.update(task, completed=i, total=n))
+    console.print(f"Case memory: {app.training.memory_size()} past cases; local reasoner trained.")
+    app.users.ensure_demo_users()
 
-    service = IngestService(rt.store, rt.clock, settings)
     inputs = list(read_inputs(INBOX))
     with progress_bar() as bar:
         task = bar.add_task(f"Ingesting {INBOX.name}/", total=len(inputs))
-        counts = service.ingest(inputs, on_item=lambda _s: bar.advance(task))
-    triage_cases(rt, counts.new_case_ids)
+        counts = app.ingest.ingest(inputs, on_item=lambda _s: bar.advance(task))
+    triage_cases(app, counts.new_case_ids)
 
     table = Table(title="What the demo did")
     for key in ("received", "cases", "duplicates", "quarantined"):
         table.add_column(key, justify="right")
     table.add_row(*(str(v) for v in counts.as_json().values()))
     out.print(table)
-    _print_queue(rt, out)
+    _print_queue(app, out)
 
     url = f"http://127.0.0.1:{args.port}"
     print_demo_signins()
     if args.no_ui:
-        _dispatch_once(settings)
+        _dispatch_once(app)
         if sandbox:
             sandbox.close()
         return 0
@@ -76,7 +81,8 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
     ui = subprocess.Popen([sys.executable, "-m", "agents.cli", "ui", "--port", str(args.port)], env=env)
     try:
         while ui.poll() is None:  # the dispatcher sends what reviewers decide, every few seconds
-            _dispatch_once(settings, quiet=True)
+            _dispatch_once(app, quiet=True)
+            app.training.learn_queued()  # cases reviewed in the app join the memory (models loaded here)
             time.sleep(5)
     except KeyboardInterrupt:
         pass
@@ -87,12 +93,12 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def _print_queue(rt: object, out: object) -> None:
+def _print_queue(app: App, out: Console) -> None:
     from sqlalchemy import select
 
     from tools.store import schema as t
 
-    with rt.engine.connect() as conn:  # type: ignore[attr-defined]
+    with app.engine.connect() as conn:
         rows = conn.execute(select(t.cases.c.priority, t.cases.c.reason, t.cases.c.status)).all()
     by_priority = Counter(r.priority or "-" for r in rows)
     by_reason = Counter(r.reason or "needs classification" for r in rows)
@@ -101,31 +107,30 @@ def _print_queue(rt: object, out: object) -> None:
     table.add_column("cases", justify="right")
     for prio in ("P1", "P2", "P3", "P4"):
         table.add_row(prio, str(by_priority.get(prio, 0)))
-    out.print(table)  # type: ignore[attr-defined]
+    out.print(table)
     reasons = Table(title="By reason")
     reasons.add_column("reason")
     reasons.add_column("cases", justify="right")
     for reason, n in by_reason.most_common():
         reasons.add_row(reason, str(n))
-    out.print(reasons)  # type: ignore[attr-defined]
+    out.print(reasons)
 
 
-def _dispatch_once(settings: Settings, quiet: bool = False) -> None:
+def _dispatch_once(app: App, quiet: bool = False) -> None:
     """One dispatcher pass; quiet in the serving loop, where it runs every few seconds."""
     if not quiet:
         from tools.odoo.cli import dispatch
 
-        dispatch(settings, once=True)
+        dispatch(app.settings, app.engine, app.clock, once=True)
         return
-    from agents.runtime import Runtime
     from tools.odoo.config import OdooOptions, OdooTarget
     from tools.odoo.dispatcher import dispatch_once
 
-    target = OdooTarget.from_settings(settings, OdooOptions())
+    target = OdooTarget.from_settings(app.settings, OdooOptions())
     if target is None:
         return
     try:
-        report = dispatch_once(Runtime(settings).engine, target)
+        report = dispatch_once(app.engine, target, app.clock)
     except Exception as exc:  # Odoo down: the rows stay in the outbox and the next pass retries
         log.warning("dispatch pass failed: %s", type(exc).__name__)
         return

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from agents.ports import Clock
 from agents.settings import Settings
 from tools.ingest import ParseOutcome, RawInput, parse_input
-from tools.ingest.errors import IngestError
+from tools.ingest.errors import STORE_CONFLICT, UNSTORABLE, parser_crash
 from tools.store.cases import CaseStore, content_fingerprint
 
 log = logging.getLogger(__name__)
@@ -65,10 +65,7 @@ class IngestService:
             return parse_input(raw, max_bytes=self.settings.max_input_bytes)
         except Exception as exc:  # a parser bug must not stop the pipeline or lose the input
             log.exception("parser failed on %s", raw.source)
-            err = IngestError(
-                "parser_crash", f"{raw.source}: the parser failed ({type(exc).__name__}); kept for replay"
-            )
-            return [ParseOutcome(source=raw.source, data=raw.data, message=None, error=err)]
+            return [ParseOutcome(source=raw.source, data=raw.data, message=None, error=parser_crash(raw.source, exc))]
 
     def accept(self, outcome: ParseOutcome) -> IngestCounts:
         """Route one parsed item; the single place where received/cases/duplicates/quarantined are counted."""
@@ -76,8 +73,8 @@ class IngestService:
         counts = IngestCounts(received=1)
         if outcome.message is None:
             err = outcome.error
-            code = err.code if err else "unknown"
-            detail = err.detail if err else f"{outcome.source}: no message and no error from the parser"
+            err = err or parser_crash(outcome.source, RuntimeError("no message and no error from the parser"))
+            code, detail = err.code, err.detail
             qid = self.store.quarantine(outcome.source, None, code, detail, outcome.data, now)
             self.store.log_ingest(outcome.source, "quarantined", qid, now)
             log.info("quarantined %s: %s", outcome.source, code)
@@ -88,7 +85,7 @@ class IngestService:
         except (UnicodeError, ValueError) as exc:  # text the database cannot hold: keep the bytes instead
             detail = f"{outcome.source}: the parsed text could not be stored ({type(exc).__name__}); kept for replay"
             qid = self.store.quarantine(
-                outcome.source, outcome.message.channel, "unstorable_text", detail, outcome.data, now
+                outcome.source, outcome.message.channel, UNSTORABLE, detail, outcome.data, now
             )
             self.store.log_ingest(outcome.source, "quarantined", qid, now)
             return IngestCounts(received=1, quarantined=1, quarantine_ids=[qid])
@@ -113,7 +110,7 @@ class IngestService:
         qid = self.store.quarantine(
             outcome.source,
             message.channel,
-            "store_conflict",
+            STORE_CONFLICT,
             f"{outcome.source}: could not be stored",
             outcome.data,
             now,

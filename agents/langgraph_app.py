@@ -7,11 +7,10 @@ from typing import Any
 
 from langgraph.graph.state import CompiledStateGraph
 
+from agents.app import build_app
 from agents.graph import build_graph
-from agents.runtime import Runtime
 from agents.settings import load_settings
-from agents.wiring import build_deps
 
 
 def make_graph(config: Any = None) -> CompiledStateGraph:
-    return build_graph(build_deps(Runtime(load_settings()))).compile()
+    return build_graph(build_app(load_settings()).deps).compile()

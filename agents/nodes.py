@@ -9,12 +9,23 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any
 
 from langgraph.types import interrupt
 from pydantic import TypeAdapter
 
-from agents.ports import CaseMemory, Clock, ErpReader, Reasoner, Redactor
+from agents.ports import (
+    ActionQueue,
+    CaseMemory,
+    Clock,
+    DecisionRecorder,
+    ErpReader,
+    Policy,
+    Reasoner,
+    Redactor,
+    ReferenceExtractor,
+    TriageStore,
+)
 from agents.state import (
     AcceptDecision,
     EditDecision,
@@ -26,35 +37,22 @@ from agents.state import (
     TriageState,
 )
 from agents.summary import write_summary
-from policies.engine import at7_codes, decide, facts_from, review_sla
-from tools.references import extract_references
-from tools.store.cases import CaseStore, redacted_columns
 
 log = logging.getLogger(__name__)
 _decision_adapter: TypeAdapter[AcceptDecision | EditDecision | RejectDecision] = TypeAdapter(ReviewDecision)
 
 
-class DecisionRecorder(Protocol):
-    def record_decision(
-        self, case_id: str, proposal: Proposal, decision: AcceptDecision | EditDecision | RejectDecision
-    ) -> Proposal | None:
-        """Check the reviewer's rights, write the audit entry, return the approved proposal (None = rejected)."""
-        ...
-
-
-class ActionQueue(Protocol):
-    def enqueue(self, case_id: str, approved: Proposal, decided_by: str, role: str) -> list[str]:
-        """Queue the approved actions (outbox rows or supervisor approvals), idempotently; their ids."""
-        ...
-
-
 @dataclass
 class TriageDeps:
-    store: CaseStore
+    """Everything the nodes use, all ports: the composition root builds it once per process."""
+
+    store: TriageStore
     redactor: Redactor
+    references: ReferenceExtractor
     memory: CaseMemory
     reasoner: Reasoner
     erp: ErpReader
+    policy: Policy
     clock: Clock
     decisions: DecisionRecorder
     actions: ActionQueue
@@ -79,13 +77,18 @@ def understand_message(state: TriageState, deps: TriageDeps) -> dict[str, Any]:
     """References, similar cases, reason and ERP context. Reads only: `decide` writes the case row."""
     assert state.redacted is not None, "understand runs after redact"
     text = state.redacted.text_for_models()
-    references = extract_references(state.redacted)
+    references = deps.references.extract(state.redacted)
     similar = deps.memory.similar(text, k=deps.k_similar)
     classification = deps.reasoner.classify(state.redacted, references, similar)
     erp = deps.erp.lookup(references)
-    summary = classification.summary or write_summary(state.redacted, references, classification, erp)
+    summary = classification.summary or write_summary(
+        state.redacted, references, classification, erp, deps.policy.reason_label
+    )
     classification = classification.model_copy(
-        update={"summary": summary, "at7_codes": classification.at7_codes or at7_codes(classification.reason)}
+        update={
+            "summary": summary,
+            "at7_codes": classification.at7_codes or deps.policy.at7_codes(classification.reason),
+        }
     )
     return {"references": references, "similar": similar, "classification": classification, "erp": erp}
 
@@ -93,10 +96,9 @@ def understand_message(state: TriageState, deps: TriageDeps) -> dict[str, Any]:
 def decide_actions(state: TriageState, deps: TriageDeps) -> dict[str, Any]:
     assert state.redacted is not None and state.classification is not None
     c = state.classification
-    facts = facts_from(
+    policy = deps.policy.decide_case(
         c.reason, c.abstained, deps.clock.now(), state.redacted.context, state.erp, state.redacted.text_for_models()
     )
-    policy = decide(facts)
     proposal = Proposal(
         reason=c.reason,
         confidence=c.confidence,
@@ -112,10 +114,10 @@ def decide_actions(state: TriageState, deps: TriageDeps) -> dict[str, Any]:
     )
     # The graph writes the case row once, complete: a run that fails earlier leaves it as received
     # (out of the review queue) and its checkpoint lets the next start continue from the failed step.
-    deps.store.update_case(
+    deps.store.save_triage(
         state.case_id,
         deps.clock.now(),
-        **redacted_columns(state.redacted),
+        state.redacted,
         **_understanding_row(state),
         status=status,
         priority=proposal.priority,
@@ -179,4 +181,4 @@ def _carrier(state: TriageState, erp: Any) -> str | None:
 
 
 def _sla_due(priority: Priority, deps: TriageDeps) -> datetime:
-    return deps.clock.now() + review_sla(priority)
+    return deps.clock.now() + deps.policy.review_sla(priority)

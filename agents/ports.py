@@ -4,16 +4,24 @@ tests use real adapters or hand-written fakes."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
-from typing import Protocol
+from datetime import datetime, timedelta
+from typing import Any, Protocol
+
+import numpy as np
 
 from agents.state import (
+    AcceptDecision,
     Classification,
+    EditDecision,
     ErpContext,
     InboundMessage,
+    PolicyDecision,
+    Priority,
     Proposal,
+    ReasonCode,
     RedactedMessage,
     Reference,
+    RejectDecision,
     SimilarCase,
 )
 
@@ -29,7 +37,9 @@ class Redactor(Protocol):
 
 
 class Embedder(Protocol):
-    def embed(self, texts: Sequence[str]) -> list[list[float]]: ...
+    def embed_array(self, texts: Sequence[str]) -> np.ndarray:
+        """One L2-normalised row per text (a dot product is the cosine similarity)."""
+        ...
 
 
 class CaseMemory(Protocol):
@@ -51,4 +61,60 @@ class Reasoner(Protocol):
 class ErpReader(Protocol):
     def lookup(self, references: Sequence[Reference]) -> ErpContext:
         """Read-only shipment context (transfer, order, customer, tier) for the references."""
+        ...
+
+
+class ReferenceExtractor(Protocol):
+    def extract(self, message: RedactedMessage) -> list[Reference]:
+        """Shipment, order and document references (and dates, places) with their spans."""
+        ...
+
+
+class Policy(Protocol):
+    """The decision rules (policies/*.yaml), as the graph needs them."""
+
+    def decide_case(
+        self,
+        reason: ReasonCode | None,
+        abstained: bool,
+        now: datetime,
+        context: dict[str, Any],
+        erp: ErpContext,
+        redacted_text: str,
+    ) -> PolicyDecision: ...
+
+    def review_sla(self, priority: Priority) -> timedelta: ...
+
+    def at7_codes(self, reason: ReasonCode | None) -> list[str]: ...
+
+    def reason_label(self, reason: ReasonCode) -> str: ...
+
+
+class TriageStore(Protocol):
+    """What the graph reads and writes in the case store."""
+
+    def case_status(self, case_id: str) -> str | None: ...
+
+    def get_case(self, case_id: str) -> dict[str, Any] | None: ...
+
+    def load_raw(self, raw_id: str) -> InboundMessage:
+        """The raw message (PII): only the redact step reads it."""
+        ...
+
+    def save_triage(self, case_id: str, now: datetime, redacted: RedactedMessage, **values: Any) -> None:
+        """Write the triaged case row once, complete: the redacted message and what was understood."""
+        ...
+
+
+class DecisionRecorder(Protocol):
+    def record_decision(
+        self, case_id: str, proposal: Proposal, decision: AcceptDecision | EditDecision | RejectDecision
+    ) -> Proposal | None:
+        """Check the reviewer's rights, write the audit entry, return the approved proposal (None = rejected)."""
+        ...
+
+
+class ActionQueue(Protocol):
+    def enqueue(self, case_id: str, approved: Proposal, decided_by: str, role: str) -> list[str]:
+        """Queue the approved actions (outbox rows or supervisor approvals), idempotently; their ids."""
         ...

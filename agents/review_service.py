@@ -20,6 +20,7 @@ from agents.state import (
     Proposal,
     ProposedAction,
     RejectDecision,
+    User,
     apply_decision,
     proposal_diff,
 )
@@ -29,12 +30,6 @@ from tools.store.cases import new_id
 
 log = logging.getLogger(__name__)
 Decision = AcceptDecision | EditDecision | RejectDecision
-
-
-@dataclass(frozen=True)
-class User:
-    username: str
-    role: str
 
 
 @dataclass(frozen=True)
@@ -174,6 +169,14 @@ class ReviewService:
                 )
             )
         return ProposedAction.model_validate(row.action) if approve else None
+
+    def approval_case(self, approval_id: str) -> str:
+        """The case an approval belongs to."""
+        with self.engine.connect() as conn:
+            case_id = conn.execute(select(t.approvals.c.case_id).where(t.approvals.c.id == approval_id)).scalar()
+        if case_id is None:
+            raise KeyError(f"no approval {approval_id!r}")
+        return str(case_id)
 
     # ------------------------------------------------------------------ raw view (PII)
     def open_raw(self, user: User, case_id: str) -> dict[str, Any]:

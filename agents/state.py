@@ -8,6 +8,7 @@ which is stored apart and never enters the graph state: the graph carries `raw_i
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Annotated, Any, Literal, get_args
 
@@ -70,6 +71,14 @@ CaseStatus = Literal[
 
 
 THREAD_CONTEXT_CHARS = 1500
+
+
+@dataclass(frozen=True)
+class User:
+    """Who is acting: every service call that needs a right takes one, and checks its role itself."""
+
+    username: str
+    role: Role
 
 
 class Frozen(BaseModel):
@@ -194,6 +203,16 @@ class ProposedAction(Frozen):
     detail: str = ""
     amount: float | None = None
     assignee: str | None = None
+
+
+@dataclass(frozen=True)
+class PolicyDecision:
+    """What the policy rules decide from the trusted facts: a priority, why, and the proposed actions."""
+
+    priority: Priority
+    explanation: str
+    actions: list[ProposedAction]
+    rule_ids: list[str] = field(default_factory=list)
 
 
 class Proposal(Frozen):

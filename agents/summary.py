@@ -3,28 +3,31 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
-from agents.state import Classification, ErpContext, RedactedMessage, Reference
-from policies.engine import reasons
+from agents.state import Classification, ErpContext, ReasonCode, RedactedMessage, Reference
+from agents.text_patterns import SENTENCE_BOUNDARY
 
 _SHIPMENT_KINDS = ("tracking", "container", "bol", "awb", "pro", "transfer", "sale_order", "po", "booking")
 _ETA = re.compile(
     r"\b(?:new\s+)?(?:eta|estimated\s+(?:arrival|delivery)|delivery\s+(?:on|by)|re-?deliver\w*\s+on)\b", re.I
 )
-_SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
 _MAX_EVIDENCE = 180
 
 
 def write_summary(
-    message: RedactedMessage, references: Sequence[Reference], result: Classification, erp: ErpContext
+    message: RedactedMessage,
+    references: Sequence[Reference],
+    result: Classification,
+    erp: ErpContext,
+    reason_label: Callable[[ReasonCode], str],
 ) -> str:
     """At most three sentences: what happened to which shipment, the impact, and the new ETA if known."""
     shipment = _primary_shipment(references, erp)
     if result.reason is None:
         what = "Unclassified exception (needs a person to classify it)"
     else:
-        what = reasons()[result.reason].label
+        what = reason_label(result.reason)
     sentences = [f"{what} for {shipment}." if shipment else f"{what}."]
     evidence = _clip(result.evidence) if result.evidence else _first_sentence(message.body)
     if evidence:
@@ -59,7 +62,7 @@ def _new_eta(message: RedactedMessage, references: Sequence[Reference]) -> str |
 
 
 def _first_sentence(text: str) -> str:
-    for part in _SENTENCE.split(text.strip()):
+    for part in SENTENCE_BOUNDARY.split(text.strip()):
         part = part.strip(" >-*")
         if len(part) > 12:
             return _clip(part)

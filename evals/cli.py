@@ -20,21 +20,23 @@ import json
 from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.markup import escape
 from rich.progress import TaskID
 from rich.table import Table
 
-from agents.cli import console, out, progress_bar
-from agents.settings import Settings
+from agents.dataset import SEED_DIR
 from agents.state import REASON_CODES
+from agents.terminal import console, out, progress_bar
 from evals.gates import GateResult, evaluate_gates, load_gates, passed
 from evals.harness import DatasetError, EvalRun, SplitOverlapError, load_datasets, run_eval
 from evals.metrics import compute_metrics
 from evals.redaction_eval import redaction_metrics, score_pipeline_redaction
 from evals.report import baseline_diff, render_report
-from tools.memory.seed import SEED_DIR
+
+if TYPE_CHECKING:
+    from agents.app import App
 
 SUMMARY = [
     "reason.macro_f1",
@@ -143,7 +145,8 @@ def gates_table(results: list[GateResult]) -> Table:
     return table
 
 
-def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
+def cmd_eval(args: argparse.Namespace, app: App) -> int:
+    settings = app.settings
     dataset_paths = [Path(p) for p in args.dataset]
     out_dir = Path(args.out)
     try:

@@ -17,14 +17,16 @@ import argparse
 import json
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine, insert, select
 
-from agents.review_service import User
-from agents.settings import Settings
+from agents.state import User
 from policies.roles import PermissionDenied, require
 from tools.store import schema as t
+
+if TYPE_CHECKING:
+    from agents.app import App
 
 EXPORTABLE_STATUSES = ("approved", "dispatched", "dispatch_failed", "closed")
 
@@ -148,20 +150,12 @@ def export_reviewed(engine: Engine, user: User, out: Path, now: datetime | None 
     return len(lines)
 
 
-def find_user(engine: Engine, username: str) -> User | None:
-    with engine.connect() as conn:
-        row = conn.execute(select(t.users.c.username, t.users.c.role).where(t.users.c.username == username)).first()
-    return User(username=row.username, role=row.role) if row else None
-
-
-def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
+def cmd_export(args: argparse.Namespace, app: App) -> int:
     from rich.markup import escape
 
-    from agents.cli import console
-    from agents.runtime import Runtime
+    from agents.terminal import console
 
-    rt = Runtime(settings)
-    user = find_user(rt.engine, args.user)
+    user = app.users.find(args.user)
     if user is None:
         console.print(
             f"[red]export-labels:[/red] no user {escape(repr(args.user))} (create one with `triage users add`)"
@@ -169,7 +163,7 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
         return 2
     out = Path(args.out)
     try:
-        n = export_reviewed(rt.engine, user, out)
+        n = export_reviewed(app.engine, user, out)
     except PermissionDenied as exc:
         console.print(f"[red]export-labels:[/red] {escape(str(exc))}", soft_wrap=True)
         return 2

@@ -23,15 +23,18 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
+from agents.dataset import SEED_DIR, read_labelled, record_to_message
 from agents.settings import Settings
 from agents.state import CHANNELS, PRIORITIES, REASON_CODES, InboundMessage, RedactedMessage
 from evals.metrics import RecordOutcome
 from evals.split_check import Doc, SplitProblem, check_records, docs_from_file, memory_docs, record_text
-from tools.memory.seed import SEED_DIR, read_labelled, record_to_message
+
+if TYPE_CHECKING:
+    from agents.app import App
 
 log = logging.getLogger(__name__)
 Progress = Callable[[int, int], None]
@@ -233,10 +236,7 @@ def run_eval(
 
     Raises SplitOverlapError before triaging anything if a record overlaps the training data.
     """
-    from agents.checkpoints import open_checkpointer
-    from agents.ingest_service import IngestService
-    from agents.runtime import Runtime
-    from agents.wiring import build_runner
+    from agents.app import build_app
     from tools.ingest import ParseOutcome
 
     run_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
@@ -244,28 +244,25 @@ def run_eval(
     run_dir.mkdir(parents=True, exist_ok=True)
     rs = run_settings(settings, run_dir, reasoner)
     clock = ReplayClock()
-    rt = Runtime(rs, clock=clock)
+    app = build_app(rs, clock=clock)
     started, t_start = datetime.now(UTC), time.perf_counter()
     threads_before = _one_inference_thread()
     try:
-        seeded = rt.ensure_memory(on_progress=on_seed)
+        seeded = app.training.ensure_memory(on_progress=on_seed)
         files = list(seed_files) if seed_files is not None else sorted(SEED_DIR.glob("*.jsonl"))
-        problems = training_overlap(records, rt.memory, files)
+        problems = training_overlap(records, app.chroma.get(), files)
         if problems:
             raise SplitOverlapError(problems)
-        _warm_up(rt)
-        ingest = IngestService(rt.store, clock, rs)
+        _warm_up(app)
         outcomes: list[RecordOutcome] = []
         redacted: dict[str, RedactedMessage] = {}
-        with open_checkpointer(rs) as saver:
-            runner = build_runner(rt, saver)
-            for i, item in enumerate(records, 1):
-                outcome, red = _triage_one(item, run_id, ingest, runner, clock, ParseOutcome)
-                outcomes.append(outcome)
-                if red is not None:
-                    redacted[item.id] = red
-                if on_record:
-                    on_record(i, len(records))
+        for i, item in enumerate(records, 1):
+            outcome, red = _triage_one(item, run_id, app.ingest, app.runner, clock, ParseOutcome)
+            outcomes.append(outcome)
+            if red is not None:
+                redacted[item.id] = red
+            if on_record:
+                on_record(i, len(records))
         return EvalRun(
             run_id=run_id,
             reasoner=rs.reasoner,
@@ -275,12 +272,11 @@ def run_eval(
             started_at=started,
             seconds=round(time.perf_counter() - t_start, 1),
             seeded=seeded,
-            memory_size=rt.memory.count(),
+            memory_size=app.training.memory_size(),
         )
     finally:
         _restore_threads(threads_before)
-        if "engine" in rt.__dict__:
-            rt.engine.dispose()
+        app.close()
         if not keep_run_store:  # it holds the raw text of the dataset
             shutil.rmtree(run_dir, ignore_errors=True)
 
@@ -305,13 +301,13 @@ def _restore_threads(before: int | None) -> None:
         torch.set_num_threads(before)
 
 
-def _warm_up(rt: Any) -> None:
+def _warm_up(app: App) -> None:
     """Load every model before the clock starts, so the first record's latency is not the load time."""
     probe = InboundMessage(channel="email", source="eval:warm-up", body="Warm-up: shipment 1234567890 delayed.")
-    red = rt.redactor.redact(probe)
-    rt.memory.similar(red.text_for_models(), k=1)
-    _ = rt.reasoner
-    _ = rt.erp
+    red = app.redactor.redact(probe)
+    app.memory.similar(red.text_for_models(), k=1)
+    app.reasoner_impl.get()
+    app.erp_impl.get()
 
 
 def _triage_one(

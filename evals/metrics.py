@@ -4,9 +4,10 @@ Conventions (the tests in `tests/evals/test_metrics.py` pin each one with hand-c
 - A confusion matrix has one row per TRUE label and one column per PREDICTED label, in `labels`
   order. An abstention (prediction None) is counted in an extra last column, `ABSTAINED`: it is a
   miss for the true class (recall) and a false positive for no class (precision).
-- Precision, recall and F1 are 0.0 when undefined (no prediction, no support), as scikit-learn's
-  `zero_division=0`. Macro-F1 averages over the labels that occur in the truth or the predictions, so
-  a dataset without some reason codes is not punished for them.
+- Precision, recall, F1, accuracy and the confusion matrix are scikit-learn's (`sklearn.metrics`),
+  with `zero_division=0`: 0.0 when undefined (no prediction, no support). Macro-F1 averages over the
+  labels that occur in the truth or the predictions, so a dataset without some reason codes is not
+  punished for them.
 - ECE uses equal-width bins [0, 1/B), [1/B, 2/B) ... [(B-1)/B, 1]: sum over bins of
   (bin size / n) * |accuracy(bin) - mean confidence(bin)|.
 - Calibration is judged on the most probable reason and its probability (`confidence`), abstentions
@@ -22,6 +23,8 @@ import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
+
+from sklearn import metrics as skm
 
 ABSTAINED = "(abstained)"
 NEGATIVE = "no_exception"
@@ -47,15 +50,17 @@ def confusion_matrix(truth: Sequence[str], predicted: Sequence[str | None], labe
     """Counts of (true label, predicted label); None as a prediction is an abstention."""
     if len(truth) != len(predicted):
         raise ValueError(f"{len(truth)} true labels but {len(predicted)} predictions")
-    index = {label: i for i, label in enumerate(labels)}
-    matrix = [[0] * (len(labels) + 1) for _ in labels]
+    known = set(labels)
     for t, p in zip(truth, predicted, strict=True):
-        if t not in index:
+        if t not in known:
             raise ValueError(f"true label {t!r} is not one of the labels")
-        if p is not None and p not in index:
+        if p is not None and p not in known:
             raise ValueError(f"predicted label {p!r} is not one of the labels")
-        matrix[index[t]][len(labels) if p is None else index[p]] += 1
-    return Confusion(list(labels), matrix)
+    columns = [*labels, ABSTAINED]
+    if not truth:
+        return Confusion(list(labels), [[0] * len(columns) for _ in labels])
+    full = skm.confusion_matrix(list(truth), _with_abstentions(predicted), labels=columns)
+    return Confusion(list(labels), full[: len(labels)].tolist())  # no true label is an abstention
 
 
 @dataclass(frozen=True)
@@ -80,17 +85,35 @@ def _ratio(num: float, den: float) -> float:
     return num / den if den else 0.0
 
 
-def per_class(confusion: Confusion) -> dict[str, ClassScores]:
-    out: dict[str, ClassScores] = {}
-    m = confusion.matrix
+def _with_abstentions(predicted: Sequence[str | None]) -> list[str]:
+    return [ABSTAINED if p is None else p for p in predicted]
+
+
+def _pairs(confusion: Confusion) -> tuple[list[str], list[str]]:
+    """The (truth, prediction) lists a confusion matrix counts, for sklearn's metrics."""
+    truth: list[str] = []
+    predicted: list[str] = []
     for i, label in enumerate(confusion.labels):
-        tp = m[i][i]
-        support = sum(m[i])
-        predicted = sum(row[i] for row in m)
-        precision, recall = _ratio(tp, predicted), _ratio(tp, support)
-        f1 = _ratio(2 * precision * recall, precision + recall)
-        out[label] = ClassScores(precision, recall, f1, support, predicted)
-    return out
+        for j, column in enumerate(confusion.columns):
+            n = confusion.matrix[i][j]
+            truth += [label] * n
+            predicted += [column] * n
+    return truth, predicted
+
+
+def per_class(confusion: Confusion) -> dict[str, ClassScores]:
+    truth, predicted = _pairs(confusion)
+    labels = confusion.labels
+    if not truth:
+        return {label: ClassScores(0.0, 0.0, 0.0, 0, 0) for label in labels}
+    precision, recall, f1, support = skm.precision_recall_fscore_support(
+        truth, predicted, labels=labels, zero_division=0
+    )
+    times_predicted = [sum(row[j] for row in confusion.matrix) for j in range(len(labels))]
+    return {
+        label: ClassScores(float(precision[i]), float(recall[i]), float(f1[i]), int(support[i]), times_predicted[i])
+        for i, label in enumerate(labels)
+    }
 
 
 def macro_f1(scores: dict[str, ClassScores]) -> float:
@@ -100,8 +123,8 @@ def macro_f1(scores: dict[str, ClassScores]) -> float:
 
 
 def accuracy(confusion: Confusion) -> float:
-    total = sum(sum(row) for row in confusion.matrix)
-    return _ratio(sum(confusion.matrix[i][i] for i in range(len(confusion.labels))), total)
+    truth, predicted = _pairs(confusion)
+    return float(skm.accuracy_score(truth, predicted)) if truth else 0.0
 
 
 @dataclass(frozen=True)
@@ -129,19 +152,15 @@ class Detection:
 def exception_detection(truth: Sequence[str], predicted: Sequence[str | None], negative: str = NEGATIVE) -> Detection:
     """`negative` (no_exception) against every other reason. An abstention counts as flagged: the case
     goes to a person as "needs classification", which is what the product does with an exception."""
-    tp = fp = fn = tn = 0
-    for t, p in zip(truth, predicted, strict=True):
-        actual, flagged = t != negative, p != negative
-        if actual and flagged:
-            tp += 1
-        elif flagged:
-            fp += 1
-        elif actual:
-            fn += 1
-        else:
-            tn += 1
-    precision, recall = _ratio(tp, tp + fp), _ratio(tp, tp + fn)
-    return Detection(precision, recall, _ratio(2 * precision * recall, precision + recall), tp, fp, fn, tn)
+    actual = [t != negative for t in truth]
+    flagged = [p != negative for p in predicted]
+    if not actual:
+        return Detection(0.0, 0.0, 0.0, 0, 0, 0, 0)
+    tn, fp, fn, tp = (int(v) for v in skm.confusion_matrix(actual, flagged, labels=[False, True]).ravel())
+    precision, recall, f1, _ = skm.precision_recall_fscore_support(
+        actual, flagged, average="binary", pos_label=True, zero_division=0
+    )
+    return Detection(float(precision), float(recall), float(f1), tp, fp, fn, tn)
 
 
 # --------------------------------------------------------------------------- calibration
@@ -253,10 +272,15 @@ class Agreement:
     jaccard: float | None = None  # mean Jaccard of the action sets (None for priority)
 
     def as_json(self) -> dict[str, float | int | None]:
-        out: dict[str, float | int | None] = {"n": self.n, "agreement": round(self.exact, 4)}
+        # With no labelled record there is no figure: null ("n/a" in the report), never a 0.0 that reads
+        # as "always wrong".
+        def rate(value: float) -> float | None:
+            return round(value, 4) if self.n else None
+
+        out: dict[str, float | int | None] = {"n": self.n, "agreement": rate(self.exact)}
         if self.jaccard is not None:
-            out["exact_match"] = round(self.exact, 4)
-            out["jaccard"] = round(self.jaccard, 4)
+            out["exact_match"] = rate(self.exact)
+            out["jaccard"] = rate(self.jaccard)
         return out
 
 

@@ -19,11 +19,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tools.memory.seed import read_labelled
+from agents.dataset import read_labelled
+from agents.text_patterns import PLACEHOLDER
 
 NEAR_DUPLICATE = 0.8
 SHINGLE = 5
-_PLACEHOLDER = re.compile(r"<[A-Z][A-Z_]*_\d+>")
 _WORD = re.compile(r"[a-z0-9]+")
 
 
@@ -64,7 +64,7 @@ def record_text(record: Mapping[str, Any]) -> str:
 
 
 def normalise(text: str) -> list[str]:
-    return _WORD.findall(_PLACEHOLDER.sub(" ", text).lower())
+    return _WORD.findall(PLACEHOLDER.sub(" ", text).lower())
 
 
 def shingles(words: Sequence[str], size: int = SHINGLE) -> frozenset[tuple[str, ...]]:

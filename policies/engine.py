@@ -1,21 +1,23 @@
 """The small engine that reads the policy YAML: reasons, priority rules and action rules.
 
-Policies are data: behaviour changes by editing `policies/*.yaml`, not code. The engine only sees
-trusted facts (`PolicyFacts`), never the message text itself, except for the goods keywords, which
-can only raise the goods class (invariant 6: text inside a message is data, not an instruction).
+Policies are data: behaviour changes by editing `policies/*.yaml`, not code. They are loaded once into a
+`PolicyBook` value, which the composition root passes to whatever needs it (nodes through the policy
+port, the reasoners), so a test can hand in a book with other rules. The engine only sees trusted
+facts (`PolicyFacts`), never the message text itself, except for the goods keywords, which can only
+raise the goods class (invariant 6: text inside a message is data, not an instruction).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from functools import cache
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from agents.state import ErpContext, Priority, ProposedAction, ReasonCode
+from agents.state import ErpContext, PolicyDecision, Priority, ProposedAction, ReasonCode
 
 POLICY_DIR = Path(__file__).parent
 
@@ -50,73 +52,110 @@ class PolicyFacts:
         }
 
 
-@dataclass(frozen=True)
-class PolicyDecision:
-    priority: Priority
-    explanation: str
-    actions: list[ProposedAction]
-    rule_ids: list[str] = field(default_factory=list)
+def _read_yaml(path: Path) -> dict[str, Any]:
+    with path.open(encoding="utf-8") as fh:
+        data = yaml.safe_load(fh)
+    if not isinstance(data, dict):
+        raise ValueError(f"{path}: a policy file must hold a mapping")
+    return data
 
 
-@cache
-def _load(name: str) -> dict[str, Any]:
-    with (POLICY_DIR / name).open(encoding="utf-8") as fh:
-        return yaml.safe_load(fh)
+class PolicyBook:
+    """The decision policies as one value: the taxonomy, the priority and action rules, the reasoner's
+    settings. Built once per process by the composition root (`PolicyBook.load()`)."""
+
+    def __init__(
+        self,
+        reasons: dict[str, Any],
+        priority: dict[str, Any],
+        actions: dict[str, Any],
+        reasoner: dict[str, Any],
+    ) -> None:
+        self.reasons_cfg = reasons
+        self.priority_cfg = priority
+        self.actions_cfg = actions
+        self.reasoner = reasoner
+
+    @classmethod
+    def load(cls, directory: Path = POLICY_DIR) -> PolicyBook:
+        return cls(
+            _read_yaml(directory / "reasons.yaml"),
+            _read_yaml(directory / "priority.yaml"),
+            _read_yaml(directory / "actions.yaml"),
+            _read_yaml(directory / "reasoner.yaml"),
+        )
+
+    @cached_property
+    def reasons(self) -> dict[str, ReasonInfo]:
+        return {
+            code: ReasonInfo(code, r["label"], r["description"], tuple(r["at7"]), int(r["severity"]))
+            for code, r in self.reasons_cfg["reasons"].items()
+        }
+
+    def reason_label(self, reason: ReasonCode) -> str:
+        return self.reasons[reason].label
+
+    def at7_codes(self, reason: ReasonCode | None) -> list[str]:
+        return list(self.reasons[reason].at7) if reason else []
+
+    def facts_from(
+        self,
+        reason: ReasonCode | None,
+        abstained: bool,
+        now: datetime,
+        context: dict[str, Any],
+        erp: ErpContext,
+        redacted_text: str,
+    ) -> PolicyFacts:
+        """Trusted facts for the rules: ERP first, then the message's structured context."""
+        tier = erp.customer_tier or _str(context.get("customer_tier"))
+        value = erp.order_value if erp.order_value is not None else _float(context.get("order_value"))
+        promised = _date(erp.promised_date) or _date(context.get("promised_date"))
+        goods = _str(context.get("goods")) or self._goods_from_text(redacted_text)
+        return PolicyFacts(reason, abstained, now, tier and tier.lower(), value, promised, goods and goods.lower())
+
+    def decide(self, facts: PolicyFacts) -> PolicyDecision:
+        prio_cfg = self.priority_cfg
+        if facts.reason is None or facts.abstained:
+            severity = int(prio_cfg["abstained_severity"])
+            head = "needs classification"
+        else:
+            severity = self.reasons[facts.reason].severity
+            head = self.reasons[facts.reason].label.lower()
+        score, why, rule_ids = severity, [head], []
+        for mod in prio_cfg["modifiers"]:
+            if _matches(mod["when"], facts, None):
+                score += int(mod["points"])
+                why.append(mod["explain"].format(**{**facts.as_dict(), "order_value": facts.order_value or 0}))
+                rule_ids.append(mod["id"])
+        priority: Priority = next(th["priority"] for th in prio_cfg["thresholds"] if score >= th["at_least"])
+        explanation = f"{priority}: " + ", ".join(why)
+        return PolicyDecision(priority, explanation, _actions(facts, priority, self.actions_cfg), rule_ids)
+
+    def decide_case(
+        self,
+        reason: ReasonCode | None,
+        abstained: bool,
+        now: datetime,
+        context: dict[str, Any],
+        erp: ErpContext,
+        redacted_text: str,
+    ) -> PolicyDecision:
+        """The policy port: facts from the case, then the rules."""
+        return self.decide(self.facts_from(reason, abstained, now, context, erp, redacted_text))
+
+    def review_sla(self, priority: Priority) -> timedelta:
+        return timedelta(hours=float(self.priority_cfg["review_sla_hours"][priority]))
+
+    def _goods_from_text(self, text: str) -> str | None:
+        lowered = text.lower()
+        for goods, words in self.priority_cfg["goods_keywords"].items():
+            if any(w in lowered for w in words):
+                return str(goods)
+        return None
 
 
-@cache
-def reasons() -> dict[str, ReasonInfo]:
-    return {
-        code: ReasonInfo(code, r["label"], r["description"], tuple(r["at7"]), int(r["severity"]))
-        for code, r in _load("reasons.yaml")["reasons"].items()
-    }
-
-
-def at7_codes(reason: ReasonCode | None) -> list[str]:
-    return list(reasons()[reason].at7) if reason else []
-
-
-def facts_from(
-    reason: ReasonCode | None,
-    abstained: bool,
-    now: datetime,
-    context: dict[str, Any],
-    erp: ErpContext,
-    redacted_text: str,
-) -> PolicyFacts:
-    """Trusted facts for the rules: ERP first, then the message's structured context."""
-    tier = erp.customer_tier or _str(context.get("customer_tier"))
-    value = erp.order_value if erp.order_value is not None else _float(context.get("order_value"))
-    promised = _date(erp.promised_date) or _date(context.get("promised_date"))
-    goods = _str(context.get("goods")) or _goods_from_text(redacted_text)
-    return PolicyFacts(reason, abstained, now, tier and tier.lower(), value, promised, goods and goods.lower())
-
-
-def decide(facts: PolicyFacts) -> PolicyDecision:
-    prio_cfg = _load("priority.yaml")
-    if facts.reason is None or facts.abstained:
-        severity = int(prio_cfg["abstained_severity"])
-        head = "needs classification"
-    else:
-        severity = reasons()[facts.reason].severity
-        head = reasons()[facts.reason].label.lower()
-    score, why, rule_ids = severity, [head], []
-    for mod in prio_cfg["modifiers"]:
-        if _matches(mod["when"], facts, None):
-            score += int(mod["points"])
-            why.append(mod["explain"].format(**{**facts.as_dict(), "order_value": facts.order_value or 0}))
-            rule_ids.append(mod["id"])
-    priority: Priority = next(th["priority"] for th in prio_cfg["thresholds"] if score >= th["at_least"])
-    explanation = f"{priority}: " + ", ".join(why)
-    return PolicyDecision(priority, explanation, _actions(facts, priority), rule_ids)
-
-
-def review_sla(priority: Priority) -> timedelta:
-    return timedelta(hours=float(_load("priority.yaml")["review_sla_hours"][priority]))
-
-
-def _actions(facts: PolicyFacts, priority: Priority) -> list[ProposedAction]:
-    cfg = _load("actions.yaml")
+def _actions(facts: PolicyFacts, priority: Priority, cfg: dict[str, Any]) -> list[ProposedAction]:
     seen: set[tuple[str, str | None]] = set()
     actions: list[ProposedAction] = []
     for rule in cfg["rules"]:
@@ -176,14 +215,6 @@ def _matches(when: dict[str, Any], facts: PolicyFacts, priority: Priority | None
             if key == "promised_within_hours" and (overdue or promised_end - facts.now > timedelta(hours=expected)):
                 return False
     return True
-
-
-def _goods_from_text(text: str) -> str | None:
-    lowered = text.lower()
-    for goods, words in _load("priority.yaml")["goods_keywords"].items():
-        if any(w in lowered for w in words):
-            return str(goods)
-    return None
 
 
 def _str(value: Any) -> str | None:

@@ -27,13 +27,13 @@ def store_message(h: Harness, body: str, **kw: object) -> str:
         "channel": "email", "source": "test.eml", "sender": "ops@carrier.example",
         "subject": "BOL 8812-3390", "body": body, **kw,
     })
-    stored = h.deps.store.add_message(msg, content_fingerprint(msg), h.deps.clock.now(), timedelta(days=30))
+    stored = h.store.add_message(msg, content_fingerprint(msg), h.deps.clock.now(), timedelta(days=30))
     assert stored is not None
     return stored[0]
 
 
 def outbox_count(h: Harness) -> int:
-    with h.deps.store.engine.connect() as conn:
+    with h.store.engine.connect() as conn:
         return int(conn.execute(select(func.count()).select_from(t.outbox)).scalar() or 0)
 
 
@@ -48,7 +48,7 @@ def test_pauses_at_review_with_typed_request_and_no_pii(tmp_path: Path) -> None:
         dumped = state.model_dump_json()
         assert "Luis" not in dumped and "12 34 56" not in dumped and "<PERSON_1>" in dumped
         assert outbox_count(h) == 0, "nothing is queued for Odoo before a human decision"
-        case = h.deps.store.get_case(case_id)
+        case = h.store.get_case(case_id)
         assert case is not None and case["status"] == "awaiting_review" and case["priority"]
 
 
@@ -67,7 +67,7 @@ def test_resume_in_another_process_without_redoing_work(tmp_path: Path) -> None:
     assert (redactor_calls, reasoner_calls) == ("0", "0"), "work before the interrupt is not redone"
     with open_harness(tmp_path) as h:
         assert h.runner.pending_review(case_id) is None
-        case = h.deps.store.get_case(case_id)
+        case = h.store.get_case(case_id)
         assert case is not None and case["status"] == "approved"
         with pytest.raises(ValueError, match="not waiting for a review"):
             h.runner.resume(case_id, AcceptDecision(reviewer="x", role="customer_service", decided_at=WHEN))
@@ -86,7 +86,7 @@ def test_a_failed_run_keeps_its_finished_steps_and_the_next_start_continues(
         monkeypatch.setattr(h.memory, "similar", memory_down)
         with pytest.raises(ConnectionError):
             h.runner.start(case_id)
-        case = h.deps.store.get_case(case_id)
+        case = h.store.get_case(case_id)
         assert case is not None and case["status"] == "received" and case["body"] is None  # not half-written
         assert h.runner.state(case_id).redacted is not None  # the finished step is in the checkpoint
         assert (h.redactor.calls, h.reasoner.calls) == (1, 0)
@@ -96,7 +96,7 @@ def test_a_failed_run_keeps_its_finished_steps_and_the_next_start_continues(
 
         assert request is not None and request.proposal.reason == "equipment_failure"
         assert (h.redactor.calls, h.reasoner.calls) == (1, 1), "redaction is not redone"
-        case = h.deps.store.get_case(case_id)
+        case = h.store.get_case(case_id)
         assert case is not None and case["status"] == "awaiting_review" and "Lyon" in case["body"]
 
 
@@ -105,7 +105,7 @@ def test_accept_queues_cs_actions_and_sends_costly_ones_to_supervisor(tmp_path: 
         case_id = store_message(h, "Goods damaged, pallet crushed.", context={"order_value": 12000})
         h.runner.start(case_id)
         state = h.runner.resume(case_id, AcceptDecision(reviewer="cs.anna", role="customer_service", decided_at=WHEN))
-        with h.deps.store.engine.connect() as conn:
+        with h.store.engine.connect() as conn:
             outbox = conn.execute(select(t.outbox.c.kind, t.outbox.c.idempotency_key)).all()
             approvals = conn.execute(select(t.approvals.c.approval_kind, t.approvals.c.status)).all()
         assert ("credit", "pending") in approvals

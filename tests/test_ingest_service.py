@@ -20,7 +20,7 @@ from tools.store.db import make_engine, migrate
 INBOX = REPO / "data" / "inbox"
 
 
-def rows(store: CaseStore, table) -> int:  # type: ignore[no-untyped-def]
+def rows(store: CaseStore, table) -> int:
     with store.engine.connect() as conn:
         return int(conn.execute(select(func.count()).select_from(table)).scalar() or 0)
 

@@ -8,8 +8,10 @@ from collections.abc import Iterator, Sequence
 
 import pytest
 from langchain_openai import ChatOpenAI
+from pydantic import SecretStr
 
 from agents.state import Classification, RedactedMessage, Reference, SimilarCase
+from policies.engine import PolicyBook
 from tests.support.fake_openai import FakeOpenAI
 from tools.reasoner.llm import LLMReasoner
 
@@ -43,9 +45,9 @@ def server() -> Iterator[FakeOpenAI]:
 
 
 def reasoner(server: FakeOpenAI, fallback: RecordingFallback, timeout: float = 2.0) -> LLMReasoner:
-    chat = ChatOpenAI(model="test-model", base_url=server.base_url, api_key="test-key",
+    chat = ChatOpenAI(model="test-model", base_url=server.base_url, api_key=SecretStr("test-key"),
                       timeout=timeout, max_retries=0)
-    return LLMReasoner(chat, fallback)
+    return LLMReasoner(chat, fallback, PolicyBook.load())
 
 
 def test_structured_answer_is_used(server: FakeOpenAI) -> None:

@@ -10,14 +10,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from agents.checkpoints import open_checkpointer
-from agents.ingest_service import IngestService
-from agents.runtime import Runtime
+from agents.app import build_app
+from agents.dataset import record_to_message
 from agents.settings import Settings
-from agents.wiring import build_runner
 from tests.conftest import REPO
 from tools.ingest import ParseOutcome
-from tools.memory.seed import record_to_message, seed_memory
+from tools.memory.seed import seed_memory
 from tools.store import schema as t
 
 
@@ -29,19 +27,19 @@ def labelled(path: Path, n: int) -> list[dict]:
 def test_pii_stays_out_of_everything_past_redact(settings: Settings, tmp_path: Path,
                                                  caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.DEBUG)
-    rt = Runtime(settings)
+    rt = build_app(settings)
     seed = tmp_path / "seed.jsonl"
     seed.write_text("".join(json.dumps(r) + "\n" for r in labelled(REPO / "data/memory_seed/part_a.jsonl", 72)))
-    seed_memory(rt.memory, rt.redactor, files=[seed])
-    rt.retrain()
+    seed_memory(rt.chroma.get(), rt.redactor, files=[seed])
+    rt.training.retrain()
     records = labelled(REPO / "data/labels/inbox.jsonl", 12)
     secrets = {s for r in records for s in r["expected"]["must_redact"]} | {
         s for line in seed.read_text().splitlines() for s in json.loads(line)["expected"]["must_redact"]}
     assert secrets
-    service = IngestService(rt.store, rt.clock, settings)
+    service = rt.ingest
     states = []
-    with open_checkpointer(settings) as saver:
-        runner = build_runner(rt, saver)
+    with rt:
+        runner = rt.runner
         for r in records:
             msg = record_to_message(r, f"test:{r['id']}")
             counts = service.accept(ParseOutcome(source=msg.source, data=b"", message=msg, error=None))
@@ -52,7 +50,7 @@ def test_pii_stays_out_of_everything_past_redact(settings: Settings, tmp_path: P
     with rt.engine.connect() as conn:
         cases = json.dumps([dict(row._mapping) for row in conn.execute(select(t.cases))], default=str)
         raw = json.dumps([row.body for row in conn.execute(select(t.raw_messages.c.body))])
-    stored_vectors = json.dumps(rt.memory.collection.get(include=["documents", "metadatas"]), default=str)
+    stored_vectors = json.dumps(rt.chroma.get().collection.get(include=["documents", "metadatas"]), default=str)
     checkpoints = "\n".join(states)
     logs = "\n".join(rec.getMessage() for rec in caplog.records)
 

@@ -29,7 +29,7 @@ def test_pause_and_resume_through_the_postgres_saver(tmp_path: Path, settings: S
         with open_harness(tmp_path) as h:
             msg = InboundMessage(channel="email", source="t.eml", sender="ops@carrier.example",
                                  subject="BOL 8812-3390", body="Truck broke down near Lyon.")
-            stored = h.deps.store.add_message(msg, content_fingerprint(msg), h.deps.clock.now(), timedelta(days=1))
+            stored = h.store.add_message(msg, content_fingerprint(msg), h.deps.clock.now(), timedelta(days=1))
             assert stored is not None
             case_id = stored[0]
             with open_checkpointer(pg) as saver:

@@ -11,14 +11,12 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from agents.decision_service import DecisionService
-from agents.review_service import ReviewService, User
-from agents.state import ROLES
+from agents.review_service import ReviewService
+from agents.state import ROLES, User
 from policies.roles import PermissionDenied, allowed, permissions
 from tests.ui.conftest import TriagedHome, triaged, triaged_template  # noqa: F401  (fixtures)
 from tools.store import schema as t
 from tools.store.queries import QueueFilters, ReadService
-from ui.auth import UserStore, add_user, list_users
 from ui.services import export_labels, reprocess_quarantined
 
 USER_OF_ROLE = {
@@ -30,7 +28,7 @@ USER_OF_ROLE = {
 
 
 def _count(home: TriagedHome, table: Any) -> int:
-    with home.runtime().engine.connect() as conn:
+    with home.app().engine.connect() as conn:
         return int(conn.execute(select(func.count()).select_from(table)).scalar_one())
 
 
@@ -39,20 +37,20 @@ def _trace(home: TriagedHome) -> tuple[int, ...]:
     return tuple(
         _count(home, table)
         for table in (t.audit_log, t.approvals, t.outbox, t.raw_access_log, t.labelled_exports, t.users, t.quarantine)
-    ) + tuple(sorted((home.runtime().store.counts()).items()))  # type: ignore[arg-type]
+    ) + tuple(sorted((home.app().store.counts()).items()))  # type: ignore[arg-type]
 
 
 def _pending_reroute(home: TriagedHome) -> str:
-    service = DecisionService(home.runtime())
+    service = home.app().decisions
     service.accept(USER_OF_ROLE["customer_service"], home.ids["refused"])
-    with home.runtime().engine.connect() as conn:
+    with home.app().engine.connect() as conn:
         return str(conn.execute(select(t.approvals.c.id).where(t.approvals.c.status == "pending")).scalar_one())
 
 
 # permission -> (prepare, act): prepare builds what the act needs (as a privileged user); act runs
 # every service function that the permission guards, as `user`.
 def _case_view(home: TriagedHome, user: User, _ctx: Any) -> None:
-    rt = home.runtime()
+    rt = home.app()
     reads = ReadService(rt.engine, rt.clock)
     assert reads.queue(user, QueueFilters()).total == 6
     assert reads.case(user, home.ids["weather"]) is not None
@@ -60,64 +58,63 @@ def _case_view(home: TriagedHome, user: User, _ctx: Any) -> None:
 
 
 def _case_decide(home: TriagedHome, user: User, _ctx: Any) -> None:
-    service = DecisionService(home.runtime())
+    service = home.app().decisions
     service.accept(user, home.ids["weather"])
     service.edit(user, home.ids["customs"], priority="P1", comment="storage charges start soon")
     service.reject(user, home.ids["delivered"], "informational")
 
 
 def _bulk_accept(home: TriagedHome, user: User, _ctx: Any) -> None:
-    service = DecisionService(home.runtime())
+    service = home.app().decisions
     ids = [home.ids["address"], home.ids["damaged"]]
     assert service.plan_bulk_accept(user, ids)
     assert all(r.ok for r in service.bulk_accept(user, ids))
 
 
 def _raw_view(home: TriagedHome, user: User, _ctx: Any) -> None:
-    rt = home.runtime()
+    rt = home.app()
     raw = ReviewService(rt.engine, rt.clock).open_raw(user, home.ids["refused"])
     assert "Katrin Vogel" in raw["body"]
 
 
 def _approval_decide(home: TriagedHome, user: User, approval_id: Any) -> None:
-    rt = home.runtime()
+    rt = home.app()
     assert [a.id for a in ReviewService(rt.engine, rt.clock).pending_approvals(user)] == [approval_id]
-    DecisionService(rt).decide_approval(user, approval_id, True, "approved in the matrix test")
+    rt.decisions.decide_approval(user, approval_id, True, "approved in the matrix test")
 
 
 def _dashboard(home: TriagedHome, user: User, _ctx: Any) -> None:
-    rt = home.runtime()
+    rt = home.app()
     data = ReadService(rt.engine, rt.clock).dashboard(user)
     assert data["depth"]["cases"].sum() == 6
 
 
 def _labels_export(home: TriagedHome, user: User, _ctx: Any) -> None:
-    DecisionService(home.runtime()).accept(USER_OF_ROLE["customer_service"], home.ids["weather"])
+    home.app().decisions.accept(USER_OF_ROLE["customer_service"], home.ids["weather"])
     out = home.path / "labels.jsonl"
-    export_labels(user, home.runtime().engine, out)
+    export_labels(user, home.app().engine, out)
     assert home.ids["weather"] in out.read_text()
 
 
 def _labels_export_forbidden(home: TriagedHome, user: User, _ctx: Any) -> None:
-    export_labels(user, home.runtime().engine, home.path / "labels.jsonl")
+    export_labels(user, home.app().engine, home.path / "labels.jsonl")
 
 
 def _labels_export_direct(home: TriagedHome, user: User, _ctx: Any) -> None:
     # the eval engineer's export function checks the role too, not only our wrapper
     from evals.export import export_reviewed
 
-    export_reviewed(home.runtime().engine, user, home.path / "direct.jsonl")
+    export_reviewed(home.app().engine, user, home.path / "direct.jsonl")
 
 
 def _quarantine(home: TriagedHome, user: User, qid: Any) -> None:
-    reprocess_quarantined(user, home.runtime(), qid, triage=False)
+    reprocess_quarantined(user, home.app(), qid, triage=False)
 
 
 def _users(home: TriagedHome, user: User, _ctx: Any) -> None:
-    rt = home.runtime()
-    store = UserStore(rt.engine, rt.clock)
-    add_user(user, store, "cs.new", "customer_service", "a-long-password")
-    assert "cs.new" in {u.username for u in list_users(user, store)}
+    rt = home.app()
+    rt.users.add_user(user, "cs.new", "customer_service", "a-long-password")
+    assert "cs.new" in {u.username for u in rt.users.list_users(user)}
 
 
 def _prepare_approval(home: TriagedHome) -> Any:
@@ -125,12 +122,12 @@ def _prepare_approval(home: TriagedHome) -> Any:
 
 
 def _prepare_quarantine(home: TriagedHome) -> Any:
-    rt = home.runtime()
+    rt = home.app()
     return rt.store.quarantine("inbox/empty.eml", "email", "empty_body", "inbox/empty.eml: empty", b"",
                                datetime.now(UTC))
 
 
-ACTS: dict[str, tuple[Callable[[TriagedHome], Any] | None, list[Callable[[TriagedHome, User, Any], None]]]] = {
+ACTS: dict[str, tuple[Callable[[TriagedHome], Any] | None, list[Callable[[TriagedHome, User, Any], object]]]] = {
     "case.view": (None, [_case_view]),
     "case.decide": (None, [_case_decide]),
     "case.bulk_accept": (None, [_bulk_accept]),
@@ -142,25 +139,25 @@ ACTS: dict[str, tuple[Callable[[TriagedHome], Any] | None, list[Callable[[Triage
     "users.manage": (None, [_users]),
 }
 # forbidden pairs: each guarded function separately, so one refusal does not hide another
-FORBIDDEN_ACTS: dict[str, list[Callable[[TriagedHome, User, Any], None]]] = {
+FORBIDDEN_ACTS: dict[str, list[Callable[[TriagedHome, User, Any], object]]] = {
     "case.decide": [
-        lambda h, u, _c: DecisionService(h.runtime()).accept(u, h.ids["weather"]),
-        lambda h, u, _c: DecisionService(h.runtime()).edit(u, h.ids["weather"], priority="P1"),
-        lambda h, u, _c: DecisionService(h.runtime()).reject(u, h.ids["weather"], "no"),
+        lambda h, u, _c: h.app().decisions.accept(u, h.ids["weather"]),
+        lambda h, u, _c: h.app().decisions.edit(u, h.ids["weather"], priority="P1"),
+        lambda h, u, _c: h.app().decisions.reject(u, h.ids["weather"], "no"),
     ],
     "case.bulk_accept": [
-        lambda h, u, _c: DecisionService(h.runtime()).plan_bulk_accept(u, [h.ids["weather"]]),
-        lambda h, u, _c: DecisionService(h.runtime()).bulk_accept(u, [h.ids["weather"]]),
+        lambda h, u, _c: h.app().decisions.plan_bulk_accept(u, [h.ids["weather"]]),
+        lambda h, u, _c: h.app().decisions.bulk_accept(u, [h.ids["weather"]]),
     ],
     "approval.decide": [
-        lambda h, u, _c: ReviewService(h.runtime().engine, h.runtime().clock).pending_approvals(u),
-        lambda h, u, a: DecisionService(h.runtime()).decide_approval(u, a, True, "sneaky"),
-        lambda h, u, a: DecisionService(h.runtime()).decide_approval(u, a, False, "sneaky"),
+        lambda h, u, _c: ReviewService(h.app().engine, h.app().clock).pending_approvals(u),
+        lambda h, u, a: h.app().decisions.decide_approval(u, a, True, "sneaky"),
+        lambda h, u, a: h.app().decisions.decide_approval(u, a, False, "sneaky"),
     ],
     "labels.export": [_labels_export_forbidden, _labels_export_direct],
     "users.manage": [
-        lambda h, u, _c: add_user(u, UserStore(h.runtime().engine, h.runtime().clock), "x.y", "admin", "a-long-pass"),
-        lambda h, u, _c: list_users(u, UserStore(h.runtime().engine, h.runtime().clock)),
+        lambda h, u, _c: h.app().users.add_user(u, "x.y", "admin", "a-long-pass"),
+        lambda h, u, _c: h.app().users.list_users(u),
     ],
 }
 
@@ -189,5 +186,5 @@ def test_role_permission_pair(triaged: TriagedHome, role: str, permission: str) 
             act(triaged, user, ctx)
     assert _trace(triaged) == before, "a refused call left a trace"
     # the cases it tried to decide are still waiting for a human
-    store = triaged.runtime().store
+    store = triaged.app().store
     assert store.case_status(triaged.ids["weather"]) == "awaiting_review"

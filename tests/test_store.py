@@ -43,7 +43,7 @@ def test_raw_text_stays_in_raw_table_and_case_holds_only_redacted(store: CaseSto
         subject=msg.subject,
         body="Truck broke down near Lyon. Driver <PERSON_1> <PHONE_NUMBER_1>.",
     )
-    store.save_redacted(case_id, redacted, clock.now())
+    store.save_triage(case_id, clock.now(), redacted, status="redacted")
     case = store.get_case(case_id)
     assert case is not None and case["status"] == "redacted"
     assert "Luis" not in str(case) and "269-555-0176" not in str(case)

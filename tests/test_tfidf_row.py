@@ -11,7 +11,7 @@ from scipy.sparse import hstack
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 
-from tools.memory.seed import read_labelled
+from agents.dataset import read_labelled
 from tools.reasoner.local import LocalModel, _clean, _predict_proba, make_vectorizers
 from tools.reasoner.tfidf_row import TfidfRowEncoder
 
@@ -56,7 +56,7 @@ def test_each_row_matches_sklearn_transform(
 
 def test_the_model_row_is_the_word_then_char_columns(texts: list[str], fitted: tuple[TfidfVectorizer, ...]) -> None:
     words, chars = fitted
-    model = LocalModel(words, chars, None, None, (1.0, 0.0, 0.0), 1.0, 0)  # type: ignore[arg-type]  # heads unused
+    model = LocalModel(words, chars, None, None, (1.0, 0.0, 0.0), 1.0, 0)
     sample = [*texts[::37], "<PERSON_1> wrote: the reefer at <LOCATION_2> failed"]
     expected = hstack([words.transform([_clean(t) for t in sample]), chars.transform([_clean(t) for t in sample])])
     expected = expected.tocsr()
@@ -70,7 +70,7 @@ def test_a_linear_head_scores_the_row_as_sklearn_does(
     records: list[dict[str, Any]], texts: list[str], fitted: tuple[TfidfVectorizer, ...]
 ) -> None:
     words, chars = fitted
-    model = LocalModel(words, chars, None, None, (1.0, 0.0, 0.0), 1.0, 0)  # type: ignore[arg-type]  # heads unused
+    model = LocalModel(words, chars, None, None, (1.0, 0.0, 0.0), 1.0, 0)
     half = len(texts) // 2
     x = hstack([words.transform(texts[:half]), chars.transform(texts[:half])]).tocsr()
     head = LogisticRegression(C=20.0, max_iter=2000).fit(x, [r["expected"]["reason"] for r in records[:half]])
@@ -89,6 +89,6 @@ def test_a_text_of_unknown_terms_gives_an_empty_row(fitted: tuple[TfidfVectorize
     ("setting", "named"), [({"norm": None}, "norm"), ({"binary": True}, "binary"), ({"use_idf": False}, "use_idf")]
 )
 def test_settings_it_does_not_reproduce_are_refused(texts: list[str], setting: dict[str, object], named: str) -> None:
-    vectorizer = TfidfVectorizer(**setting).fit(texts[:50])  # type: ignore[arg-type]
+    vectorizer = TfidfVectorizer(**setting).fit(texts[:50])
     with pytest.raises(ValueError, match=named):
         TfidfRowEncoder(vectorizer)

@@ -16,6 +16,7 @@ from functools import lru_cache
 from typing import Any, Literal
 
 from agents.state import THREAD_CONTEXT_CHARS, RedactedMessage, Reference, ReferenceKind
+from agents.text_patterns import PLACEHOLDER
 from tools.redaction.policy import load_policy
 
 Field = Literal["subject", "body", "thread", "structured", "attachment"]
@@ -325,13 +326,12 @@ def spacy_place_finder(nlp: Any, labels: Sequence[str] = ("GPE", "LOC", "FAC")) 
     return find
 
 
-_PLACEHOLDER = re.compile(r"<[A-Z_]+_\d+>")
 
 
 def _places(text: str, finder: PlaceFinder | None) -> list[tuple[int, int]]:
     spans = [m.span() for m in _gazetteer().finditer(text)]
     if finder is not None:
-        placeholders = [m.span() for m in _PLACEHOLDER.finditer(text)]
+        placeholders = [m.span() for m in PLACEHOLDER.finditer(text)]
         for start, end in finder(text):
             if not any(ch.isalpha() for ch in text[start:end]):
                 continue
@@ -382,3 +382,10 @@ def extract_references(message: RedactedMessage, *, nlp: Any | None = None) -> l
                 seen.add(key)
                 out.append(ref)
     return out
+
+
+class RegexReferenceExtractor:
+    """The reference-extraction port: the rules above, without spaCy places (triage does not need them)."""
+
+    def extract(self, message: RedactedMessage) -> list[Reference]:
+        return extract_references(message)

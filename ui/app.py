@@ -32,7 +32,7 @@ PAGES: dict[str, tuple[str, str, str, str, str | tuple[str, ...]]] = {
 }
 
 
-def _page(key: str, default: bool = False) -> st.Page:  # type: ignore[name-defined]
+def _page(key: str, default: bool = False) -> st.Page:
     path, title, icon, url_path, _perm = PAGES[key]
     return st.Page(path, title=title, icon=icon, url_path=url_path, default=default)
 

@@ -7,7 +7,6 @@ that draw call Streamlit.
 from __future__ import annotations
 
 import html
-import re
 from collections.abc import Iterable, Sequence
 from functools import cache
 from pathlib import Path
@@ -24,7 +23,6 @@ REF_STYLE = (
     "background:#fff3b0;border-bottom:2px solid #e0a800;border-radius:3px;padding:0 2px;"
     "font-family:monospace"
 )
-PLACEHOLDER = re.compile(r"<[A-Z_]+(?:_\d+)?>")
 
 
 # ------------------------------------------------------------------------------------ references

@@ -8,14 +8,16 @@ import signal
 import subprocess
 import sys
 from pathlib import Path
-
-from rich.console import Console
+from typing import TYPE_CHECKING
 
 from agents.settings import Settings
+from agents.terminal import out, print_demo_signins
+
+if TYPE_CHECKING:
+    from agents.app import App
 
 APP = Path(__file__).resolve().parent / "app.py"
 REPO = APP.parents[1]
-out = Console()
 
 
 def streamlit_command(port: int, address: str = "127.0.0.1") -> list[str]:
@@ -59,13 +61,6 @@ def app_env(settings: Settings, port: int) -> dict[str, str]:
     return env
 
 
-def prepare_store(settings: Settings) -> None:
-    """Create or migrate the store before serving, so the first page load is not the one that waits."""
-    from agents.runtime import Runtime
-
-    _ = Runtime(settings).engine
-
-
 def announce(url: str, settings: Settings, demo: bool = False) -> None:
     """Print where the app is served (and, for the demo, its sign-ins, which the README lists too)."""
     out.print(f"Review app: [bold]{url}[/bold]  (TRIAGE_HOME {settings.home}; Ctrl+C stops it)")
@@ -73,24 +68,11 @@ def announce(url: str, settings: Settings, demo: bool = False) -> None:
         print_demo_signins()
 
 
-def print_demo_signins() -> None:
-    """The demo users and their passwords (local demo only; the README lists them too)."""
-    from rich.table import Table
-
-    from ui.auth import DEMO_USERS
-
-    table = Table(title="Demo sign-ins")
-    for column in ("username", "role", "password"):
-        table.add_column(column)
-    for username, role, password in DEMO_USERS:
-        table.add_row(username, role, password)
-    out.print(table)
-
-
-def cmd_ui(args: argparse.Namespace, settings: Settings) -> int:
+def cmd_ui(args: argparse.Namespace, app: App) -> int:
     """Serve the app; `triage demo` calls this with its own args (command "demo") to list the sign-ins."""
+    settings = app.settings
     port = int(getattr(args, "port", 8501) or 8501)
-    prepare_store(settings)
+    _ = app.engine  # create or migrate the store before serving, so the first page load does not wait
     url = f"http://127.0.0.1:{port}"
     announce(url, settings, demo=getattr(args, "command", None) == "demo" or bool(getattr(args, "demo", False)))
     # Streamlit runs from the repo root so its own config (.streamlit/, secrets for OIDC) is found there.

@@ -13,8 +13,8 @@ from typing import IO, Any
 
 from sqlalchemy import Engine
 
-from agents.review_service import User
-from agents.runtime import Runtime
+from agents.app import App
+from agents.state import User
 from policies.roles import require
 
 log = logging.getLogger(__name__)
@@ -37,15 +37,14 @@ def export_labels(actor: User, engine: Engine, target: str | Path | IO[str]) -> 
     return export_reviewed(engine, actor, target)
 
 
-def reprocess_quarantined(actor: User, rt: Runtime, quarantine_id: str, triage: bool = True) -> dict[str, int]:
+def reprocess_quarantined(actor: User, app: App, quarantine_id: str, triage: bool = True) -> dict[str, int]:
     """Re-run a quarantined input (supervisors and admins); new cases are triaged up to review."""
     require(actor.role, "quarantine.reprocess", actor.username)
-    from agents.ingest_service import IngestService
-
-    counts = IngestService(rt.store, rt.clock, rt.settings).reprocess(quarantine_id, None)
-    if triage and counts.new_case_ids:
-        from agents.cli import triage_cases
-
-        triage_cases(rt, counts.new_case_ids, quiet=True)
+    counts = app.ingest.reprocess(quarantine_id, None)
+    for case_id in counts.new_case_ids if triage else []:
+        try:
+            app.runner.start(case_id)
+        except Exception:  # the case stays in its last status; `triage run` or a worker picks it up
+            log.exception("triage after reprocessing failed for %s", case_id)
     log.info("quarantined input reprocessed: %s", counts.as_json())
     return counts.as_json()

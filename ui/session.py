@@ -18,9 +18,9 @@ from typing import Any
 
 import streamlit as st
 
-from agents.review_service import User
-from agents.runtime import Runtime
+from agents.app import App, build_app
 from agents.settings import load_settings
+from agents.state import User
 from policies.roles import PermissionDenied, allowed
 
 log = logging.getLogger(__name__)
@@ -38,19 +38,19 @@ ROLE_LABELS = {
 }
 
 
-# ---------------------------------------------------------------------------------------- runtime
+# ---------------------------------------------------------------------------------------- the app
 
 
 @st.cache_resource(show_spinner=False)
-def _runtime(home: str, database_url: str | None, checkpoint_url: str | None) -> Runtime:
-    # the arguments are the cache key: one Runtime per store, shared by every session of the server
-    return Runtime(load_settings())
+def _app(home: str, database_url: str | None, checkpoint_url: str | None) -> App:
+    # the arguments are the cache key: one App per store, shared by every session of the server
+    return build_app(load_settings())
 
 
-def runtime() -> Runtime:
-    """The process-wide Runtime for the store that TRIAGE_HOME / TRIAGE_DATABASE_URL name."""
+def app() -> App:
+    """The process's composition root, for the store that TRIAGE_HOME / TRIAGE_DATABASE_URL name."""
     settings = load_settings()
-    return _runtime(str(settings.home), settings.database_url, settings.checkpoint_url)
+    return _app(str(settings.home), settings.database_url, settings.checkpoint_url)
 
 
 # ---------------------------------------------------------------------------------------- OIDC
@@ -81,11 +81,8 @@ def _oidc_user() -> User | None:
     email = str(st.user.get("email") or "").strip().lower()
     if not email:
         return None
-    from ui.auth import role_of
-
-    rt = runtime()
-    role = role_of(rt.engine, email)
-    return User(username=email, role=role) if role else None
+    role = app().users.role_of(email)
+    return User(username=email, role=role) if role else None  # type: ignore[arg-type]  # roles.yaml names it
 
 
 # ---------------------------------------------------------------------------------------- user
@@ -94,7 +91,7 @@ def _oidc_user() -> User | None:
 def current_user() -> User | None:
     data = st.session_state.get(USER_KEY)
     if data:
-        return User(username=str(data["username"]), role=str(data["role"]))
+        return User(username=str(data["username"]), role=data["role"])
     if oidc_configured():
         user = _oidc_user()
         if user is not None:
@@ -105,14 +102,11 @@ def current_user() -> User | None:
 
 def sign_in(username: str, password: str) -> User | None:
     """Check a local user's password; on success the session is signed in."""
-    from ui.auth import UserStore
-
     fails = st.session_state.get(_FAILS_KEY, (0, 0.0))
     count, since = fails
     if count >= MAX_FAILURES and time.monotonic() - since < LOCKOUT_S:
         raise PermissionDenied(f"too many failed sign-ins; wait {LOCKOUT_S:.0f} seconds and try again")
-    rt = runtime()
-    user = UserStore(rt.engine, rt.clock).authenticate(username.strip(), password)
+    user = app().users.authenticate(username.strip(), password)
     if user is None:
         st.session_state[_FAILS_KEY] = (count + 1, time.monotonic())
         return None
@@ -171,20 +165,12 @@ def user_badge(user: User) -> dict[str, Any]:
 
 
 def read_service() -> Any:
-    from tools.store.queries import ReadService
-
-    rt = runtime()
-    return ReadService(rt.engine, rt.clock)
+    return app().reads
 
 
 def review_service() -> Any:
-    from agents.review_service import ReviewService
-
-    rt = runtime()
-    return ReviewService(rt.engine, rt.clock)
+    return app().reviews
 
 
 def decision_service() -> Any:
-    from agents.decision_service import DecisionService
-
-    return DecisionService(runtime())
+    return app().decisions

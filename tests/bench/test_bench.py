@@ -9,7 +9,7 @@ import pytest
 
 from agents import bench
 from agents import bench_stages as st
-from agents.runtime import Runtime
+from agents.app import build_app
 from agents.settings import Settings
 from tests.ui.conftest import TriagedHome
 
@@ -28,7 +28,7 @@ def test_small_bench_triages_every_message_and_its_stages_add_up(triaged: Triage
     result = bench.run_bench(settings, 6, stages=True)
 
     assert result.n == 6
-    assert Runtime(settings).store.counts()["cases"] == 6 + 20  # and the 20 warm-up messages
+    assert build_app(settings).store.counts()["cases"] == 6 + 20  # and the 20 warm-up messages
     stages = result.stages_ms
     assert list(stages) == list(st.ORDER)
     assert all(ms >= 0 for ms in stages.values())
@@ -46,7 +46,7 @@ def test_small_bench_triages_every_message_and_its_stages_add_up(triaged: Triage
 def test_bench_refuses_a_message_that_is_a_duplicate(triaged: TriagedHome, monkeypatch: pytest.MonkeyPatch) -> None:
     original = bench.bench_messages
 
-    def repeated(n: int):  # type: ignore[no-untyped-def]
+    def repeated(n: int):
         first = next(original(1))
         return iter([first] * n)
 

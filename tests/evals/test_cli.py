@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from agents.app import build_app
 from agents.settings import Settings
 from evals.cli import cmd_eval, load_baseline
 from evals.harness import DatasetError, load_datasets, sample_per_reason
@@ -65,14 +66,14 @@ def test_line_numbers_survive_unicode_line_separators(tmp_path: Path) -> None:
 
 def test_cmd_eval_exits_2_on_bad_input(tmp_path: Path, settings: Settings, capsys: pytest.CaptureFixture[str]) -> None:
     bad = _file(tmp_path, "bad.jsonl", ["{not json"])
-    assert cmd_eval(_args(tmp_path, bad), settings) == 2
+    assert cmd_eval(_args(tmp_path, bad), build_app(settings)) == 2
     assert "bad.jsonl:1: not a JSON object" in capsys.readouterr().err
-    assert cmd_eval(_args(tmp_path, tmp_path / "missing.jsonl"), settings) == 2
+    assert cmd_eval(_args(tmp_path, tmp_path / "missing.jsonl"), build_app(settings)) == 2
     assert "no such dataset file" in capsys.readouterr().err
     good = _file(tmp_path, "good.jsonl", [json.dumps(GOOD)])
-    assert cmd_eval(_args(tmp_path, good, baseline=str(tmp_path / "nowhere")), settings) == 2
+    assert cmd_eval(_args(tmp_path, good, baseline=str(tmp_path / "nowhere")), build_app(settings)) == 2
     assert "no baseline metrics.json" in capsys.readouterr().err
-    assert cmd_eval(_args(tmp_path, good, good), settings) == 2  # the same ids twice
+    assert cmd_eval(_args(tmp_path, good, good), build_app(settings)) == 2  # the same ids twice
     assert "already used" in capsys.readouterr().err
     assert not (tmp_path / "out").exists()
 

@@ -14,11 +14,12 @@ from pathlib import Path
 
 import pytest
 
+from agents.app import build_app
+from agents.dataset import SEED_DIR, read_labelled
 from agents.settings import Settings
 from agents.state import REASON_CODES
 from evals.cli import cmd_eval
 from evals.harness import load_datasets, sample_per_reason
-from tools.memory.seed import SEED_DIR, read_labelled
 
 pytestmark = [pytest.mark.eval, pytest.mark.slow]
 REPO = Path(__file__).resolve().parents[2]
@@ -56,7 +57,7 @@ def test_small_eval_on_a_fresh_home(eval_settings: Settings, tmp_path: Path) -> 
     data = _write(tmp_path / "sample.jsonl", [r.record for r in sample])
     out = tmp_path / "run"
 
-    assert cmd_eval(_args([data], out), eval_settings) == 0
+    assert cmd_eval(_args([data], out), build_app(eval_settings)) == 0
 
     m = json.loads((out / "metrics.json").read_text(encoding="utf-8"))
     assert m["n"] == 24 and m["errors"]["count"] == 0 and m["reasoner"] == "local"
@@ -88,12 +89,10 @@ def test_small_eval_on_a_fresh_home(eval_settings: Settings, tmp_path: Path) -> 
             assert not word.search(predictions) and not word.search(html)
 
     # isolation: the eval's cases and raw text are not left in the home, and the memory did not learn them
-    from agents.runtime import Runtime
-
-    rt = Runtime(eval_settings)
+    rt = build_app(eval_settings)
     assert rt.store.counts()["cases"] == 0
     assert not any((eval_settings.home / "evals").iterdir())
-    assert rt.memory.count() == m["run"]["memory_size"]
+    assert rt.training.memory_size() == m["run"]["memory_size"]
 
 
 def test_a_failed_gate_exits_1_and_names_the_gate(
@@ -104,7 +103,7 @@ def test_a_failed_gate_exits_1_and_names_the_gate(
     gates = tmp_path / "gates.yaml"
     gates.write_text("gates:\n  - {id: impossible_f1, metric: reason.macro_f1, min: 1.01}\n", encoding="utf-8")
     out = tmp_path / "run"
-    assert cmd_eval(_args([data], out, gates=gates), eval_settings) == 1
+    assert cmd_eval(_args([data], out, gates=gates), build_app(eval_settings)) == 1
     captured = capsys.readouterr()
     assert "impossible_f1" in captured.out and "fail" in captured.out
     assert "Gates failed: impossible_f1" in captured.err
@@ -120,7 +119,7 @@ def test_eval_refuses_test_data_the_reasoner_trained_on(
     copy = {**seed, "id": "copied-from-the-seed"}
     data = _write(tmp_path / "leaky.jsonl", [copy])
     out = tmp_path / "run"
-    assert cmd_eval(_args([data], out), eval_settings) == 2
+    assert cmd_eval(_args([data], out), build_app(eval_settings)) == 2
     err = capsys.readouterr().err
     assert "eval refused" in err and "copied-from-the-seed" in err and seed["id"] in err
     assert not out.exists()
@@ -132,16 +131,20 @@ def test_llm_reasoner_run_counts_answers_and_fallbacks(eval_settings: Settings, 
     records = sample_per_reason(load_datasets([REPO / "evals" / "datasets" / "test_b.jsonl"]), 1)[:3]
     data = _write(tmp_path / "three.jsonl", [r.record for r in records])
     with FakeOpenAI() as fake:
-        settings = Settings(
-            TRIAGE_HOME=str(eval_settings.home), TRIAGE_LLM_BASE_URL=fake.base_url, TRIAGE_LLM_API_KEY="test-key"
+        settings = Settings.model_validate(
+            {
+                "TRIAGE_HOME": str(eval_settings.home),
+                "TRIAGE_LLM_BASE_URL": fake.base_url,
+                "TRIAGE_LLM_API_KEY": "test-key",
+            }
         )
         args = argparse.Namespace(
             dataset=[str(data)], out=str(tmp_path / "llm"), reasoner="llm", baseline=None, gates=None
         )
-        assert cmd_eval(args, settings) in (0, 1)  # three records: the verdict of the gates is not the point
+        assert cmd_eval(args, build_app(settings)) in (0, 1)  # three records: the verdict of the gates is not the point
         fake.mode = "error"
         args.out = str(tmp_path / "fallback")
-        assert cmd_eval(args, settings) in (0, 1)
+        assert cmd_eval(args, build_app(settings)) in (0, 1)
         sent = json.dumps(fake.requests, ensure_ascii=False)
     good = json.loads((tmp_path / "llm" / "metrics.json").read_text(encoding="utf-8"))
     assert good["reasoner"] == "llm" and good["reasoner_used"] == {"llm": 3}

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, insert, select, update
 
-from agents.review_service import ReviewService, User
+from agents.review_service import ReviewService
 from agents.settings import Settings
 from agents.state import (
     AcceptDecision,
@@ -20,6 +20,7 @@ from agents.state import (
     ProposedAction,
     RedactedMessage,
     RejectDecision,
+    User,
 )
 from evals.export import cmd_export, export_reviewed
 from evals.harness import load_datasets
@@ -65,7 +66,7 @@ def _case(store: CaseStore, clock: FakeClock, n: int, proposal: Proposal | None)
         body=RED_BODY + f" ({n})",
         context={"customer_tier": "gold"},
     )
-    store.save_redacted(case_id, redacted, clock.now())
+    store.save_triage(case_id, clock.now(), redacted, status="redacted")
     if proposal is not None:
         store.update_case(case_id, clock.now(), status="awaiting_review", proposal=proposal.model_dump(mode="json"))
     return case_id
@@ -171,15 +172,16 @@ def test_export_needs_the_labels_export_permission(
 ) -> None:
     out = tmp_path / "x.jsonl"
     with pytest.raises(PermissionDenied, match=r"labels\.export"):
-        export_reviewed(engine, User("someone", role), out)
+        export_reviewed(engine, User("someone", role), out)  # type: ignore[arg-type]  # roles from the table
     assert not out.exists()
     assert export_reviewed(engine, User("root", "admin"), out) == 2
 
 
 def test_cmd_export_looks_up_the_user(settings: Settings, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    from agents.runtime import Runtime
+    from agents.app import build_app
 
-    engine = Runtime(settings).engine
+    app = build_app(settings)
+    engine = app.engine
     with engine.begin() as conn:
         conn.execute(
             insert(t.users),
@@ -194,9 +196,9 @@ def test_cmd_export_looks_up_the_user(settings: Settings, tmp_path: Path, capsys
             ],
         )
     out = tmp_path / "out.jsonl"
-    assert cmd_export(argparse.Namespace(out=str(out), user="nobody"), settings) == 2
+    assert cmd_export(argparse.Namespace(out=str(out), user="nobody"), app) == 2
     assert "no user 'nobody'" in capsys.readouterr().err
-    assert cmd_export(argparse.Namespace(out=str(out), user="cs.anna"), settings) == 2
+    assert cmd_export(argparse.Namespace(out=str(out), user="cs.anna"), app) == 2
     assert "may not labels.export" in capsys.readouterr().err
-    assert cmd_export(argparse.Namespace(out=str(out), user="ml.kim"), settings) == 0
+    assert cmd_export(argparse.Namespace(out=str(out), user="ml.kim"), app) == 0
     assert "Exported 0 reviewed cases" in capsys.readouterr().err

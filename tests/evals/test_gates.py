@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -18,7 +19,7 @@ def _metrics(**over: float) -> dict:
         "calibration": {"ece": 0.03, "overconfidence": 0.01, "coverage_at_precision_0.95": 0.7},
     }
     for path, value in over.items():
-        node = m
+        node: Any = m
         *parents, last = path.split("__")
         for p in parents:
             node = node[p]

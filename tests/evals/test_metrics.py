@@ -240,3 +240,11 @@ def test_compute_metrics_document() -> None:
     assert m["calibration"]["ece"] == pytest.approx(((0.9 - 1) ** 2) ** 0.5 / 3 + 0.2 / 3 + 0.7 / 3, abs=1e-4)
     assert "coverage_at_precision_0.95" in m["calibration"]
     assert m["redaction"] is redaction and m["reasoner"] == "local"
+
+
+def test_agreements_without_labels_are_not_figures() -> None:
+    """A set without priority or action labels reports n/a (null), not 0.0."""
+    prio = priority_agreement([(None, "P2"), (None, "P3")]).as_json()
+    acts = action_agreement([(None, ["open_ticket"])]).as_json()
+    assert prio == {"n": 0, "agreement": None}
+    assert acts == {"n": 0, "agreement": None, "exact_match": None, "jaccard": None}

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from agents.dataset import SEED_DIR
 from evals.split_check import Doc, check_records, check_split, normalise, record_text, shingles
-from tools.memory.seed import SEED_DIR
 
 REPO = Path(__file__).resolve().parents[2]
 TEXT = (

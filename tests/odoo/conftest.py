@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, insert
 
-from agents.state import Proposal, ProposedAction, Reference
+from agents.state import ApprovalKind, Proposal, ProposedAction, Reference
 from tools.odoo.config import OdooOptions, OdooTarget
 from tools.odoo.gateway import OdooGateway
 from tools.odoo.payloads import DispatchCase
@@ -187,11 +187,11 @@ def activity_action(assignee: str | None = None) -> ProposedAction:
     )
 
 
-def approval_action(kind: str = "expedite", amount: float | None = 120.0) -> ProposedAction:
+def approval_action(kind: ApprovalKind = "expedite", amount: float | None = 120.0) -> ProposedAction:
     return ProposedAction(
         kind="request_approval",
         approval_kind=kind,
-        role_required="supervisor",  # type: ignore[arg-type]
+        role_required="supervisor",
         title="Expedite replacement by air",
         detail="Customer is gold tier.",
         amount=amount,

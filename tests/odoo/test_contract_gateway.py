@@ -181,7 +181,7 @@ def test_reader_queries_as_recorded(replay: tuple[Replay, str], folder: str, db:
     reader = OdooErpReader(gw)
     refs = [Reference(kind="tracking", value="1Z999AA10123456784", start=0, end=18)]
     # stop after the order: the partner read is not a recorded shape (it leaves contact details out)
-    reader._customer = lambda pid: (None, None)  # type: ignore[method-assign]
+    reader._customer = lambda partner_id: (None, None)  # type: ignore[method-assign]
     ctx = reader.lookup(refs)
     assert_clean(app)
     assert ctx.error is None, ctx.error

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, select
 
+from agents.clock import SystemClock
 from agents.state import ProposedAction
 from tests.odoo.conftest import (
     TRACKING,
@@ -23,6 +24,7 @@ from tests.odoo.conftest import (
     target_for,
     ticket_action,
 )
+from tests.support.clock import FakeClock
 from tools.odoo.allowlist import CreatedRecords
 from tools.odoo.config import OdooOptions
 from tools.odoo.dispatcher import Backoff, Dispatcher
@@ -43,6 +45,7 @@ def dispatcher(
     options: OdooOptions | None = None,
     max_attempts: int = 10,
     lease_s: float = 30.0,
+    clock: FakeClock,
 ) -> Dispatcher:
     target = target_for(server, login, secret, timeout)
 
@@ -58,6 +61,8 @@ def dispatcher(
         parent_wait=timedelta(seconds=0.05),
         in_doubt=timedelta(seconds=0.3),
         rng=random.Random(1),
+        clock=clock,
+        sleep=clock.sleep,
     )
 
 
@@ -78,11 +83,13 @@ def case_status(engine: Engine, case_id: str) -> tuple[str, str | None, str | No
     return row[0], row[1], row[2]
 
 
-def test_case_lands_in_odoo_as_ticket_activity_and_note(engine: Engine, sandbox: SandboxServer) -> None:
+def test_case_lands_in_odoo_as_ticket_activity_and_note(
+    engine: Engine, sandbox: SandboxServer, clock: FakeClock
+) -> None:
     add_case(engine, "c1", [TRACKING])
     draft = ProposedAction(kind="draft_customer_update", title="Delay notice", detail="Arrives Friday.")
-    outbox.enqueue(engine, dispatch_case("c1"), proposal(ticket_action(), activity_action(), draft))
-    report = dispatcher(engine, sandbox).run()
+    outbox.enqueue(engine, dispatch_case("c1"), proposal(ticket_action(), activity_action(), draft), now=clock.now())
+    report = dispatcher(engine, sandbox, clock=clock).run()
     assert (report.sent, report.needs_person, report.found_existing) == (3, 0, 0)
     rows = {r.kind: r for r in outbox.rows_for_case(engine, "c1")}
     assert all(r.status == "sent" for r in rows.values())
@@ -104,11 +111,13 @@ def test_case_lands_in_odoo_as_ticket_activity_and_note(engine: Engine, sandbox:
 
 
 def test_without_approvals_an_approval_is_a_ticket_with_a_supervisor_activity(
-    engine: Engine, sandbox: SandboxServer
+    engine: Engine, sandbox: SandboxServer, clock: FakeClock
 ) -> None:
     add_case(engine, "c2", [TRACKING])
-    outbox.enqueue(engine, dispatch_case("c2"), proposal(ticket_action(), approval_action("expedite", 120.0)))
-    report = dispatcher(engine, sandbox).run()
+    outbox.enqueue(
+        engine, dispatch_case("c2"), proposal(ticket_action(), approval_action("expedite", 120.0)), now=clock.now()
+    )
+    report = dispatcher(engine, sandbox, clock=clock).run()
     assert report.sent == 2 and report.needs_person == 0
     approval = next(r for r in outbox.rows_for_case(engine, "c2") if r.kind == "approval")
     [ticket] = with_marker(sandbox, "helpdesk.ticket", "name", approval.marker)
@@ -119,10 +128,14 @@ def test_without_approvals_an_approval_is_a_ticket_with_a_supervisor_activity(
     assert approval.odoo_model == "helpdesk.ticket" and approval.odoo_id == ticket["id"]
 
 
-def test_with_approvals_an_approval_request_is_created_and_submitted(engine: Engine, enterprise: SandboxServer) -> None:
+def test_with_approvals_an_approval_request_is_created_and_submitted(
+    engine: Engine, enterprise: SandboxServer, clock: FakeClock
+) -> None:
     add_case(engine, "c3", [TRACKING])
-    outbox.enqueue(engine, dispatch_case("c3"), proposal(ticket_action(), approval_action("credit", 80.0)))
-    report = dispatcher(engine, enterprise).run()
+    outbox.enqueue(
+        engine, dispatch_case("c3"), proposal(ticket_action(), approval_action("credit", 80.0)), now=clock.now()
+    )
+    report = dispatcher(engine, enterprise, clock=clock).run()
     assert report.sent == 2 and report.needs_person == 0
     rows = {r.kind: r for r in outbox.rows_for_case(engine, "c3")}
     [request] = with_marker(enterprise, "approval.request", "name", rows["approval"].marker)
@@ -134,12 +147,14 @@ def test_with_approvals_an_approval_request_is_created_and_submitted(engine: Eng
     assert ticket["team_id"] == 1 and ticket["ticket_ref"]  # Enterprise: helpdesk.team, ticket_ref
 
 
-def test_follow_up_adds_a_note_to_the_open_ticket(engine: Engine, sandbox: SandboxServer) -> None:
+def test_follow_up_adds_a_note_to_the_open_ticket(engine: Engine, sandbox: SandboxServer, clock: FakeClock) -> None:
     add_case(engine, "first", [TRACKING])
-    outbox.enqueue(engine, dispatch_case("first"), proposal(ticket_action()))
+    outbox.enqueue(engine, dispatch_case("first"), proposal(ticket_action()), now=clock.now())
     add_case(engine, "second", [TRACKING])
-    outbox.enqueue(engine, dispatch_case("second", summary="Now delayed by 3 days"), proposal(ticket_action()))
-    report = dispatcher(engine, sandbox).run()
+    outbox.enqueue(
+        engine, dispatch_case("second", summary="Now delayed by 3 days"), proposal(ticket_action()), now=clock.now()
+    )
+    report = dispatcher(engine, sandbox, clock=clock).run()
     assert report.sent == 2
     assert len(records(sandbox, "helpdesk.ticket")) == 1
     [note_row] = outbox.rows_for_case(engine, "second")
@@ -148,27 +163,33 @@ def test_follow_up_adds_a_note_to_the_open_ticket(engine: Engine, sandbox: Sandb
     assert note["res_id"] == first_ticket.odoo_id and "Follow-up message" in note["body"]
 
 
-def test_timeout_after_commit_is_found_by_marker_not_duplicated(engine: Engine, sandbox: SandboxServer) -> None:
+def test_timeout_after_commit_is_found_by_marker_not_duplicated(
+    engine: Engine, sandbox: SandboxServer, clock: FakeClock
+) -> None:
     assert sandbox.app is not None
     sandbox.app.faults.replace(
         [FaultRule("delay_after_commit", {"model": "helpdesk.ticket", "method": "create"}, seconds=0.8, times=1)]
     )
     add_case(engine, "c4", [TRACKING])
-    outbox.enqueue(engine, dispatch_case("c4"), proposal(ticket_action()))
-    report = dispatcher(engine, sandbox, timeout=0.3).run()
+    outbox.enqueue(engine, dispatch_case("c4"), proposal(ticket_action()), now=clock.now())
+    report = dispatcher(engine, sandbox, clock=clock, timeout=0.3).run()
     assert report.retried == 1 and report.errors == {"timeout": 1}
     assert report.sent == 1 and report.found_existing == 1
     [row] = outbox.rows_for_case(engine, "c4")
     assert row.status == "sent" and row.attempts == 2
     # the create was in doubt: its retry waited for Odoo's request limit (here 0.3 s), not just the backoff
-    assert (row.updated_at - row.created_at).total_seconds() >= 0.6
+    # On the fake clock only the waits count (the 0.3 s request itself takes no clock time): at least the
+    # request limit, where the backoff alone would have been at most 0.2 s.
+    assert (row.updated_at - row.created_at).total_seconds() >= 0.3
     assert [r["id"] for r in with_marker(sandbox, "helpdesk.ticket", "name", row.marker)] == [row.odoo_id]
 
 
-def test_worker_killed_after_create_is_recovered_by_marker(engine: Engine, sandbox: SandboxServer) -> None:
+def test_worker_killed_after_create_is_recovered_by_marker(
+    engine: Engine, sandbox: SandboxServer, clock: FakeClock
+) -> None:
     add_case(engine, "c5", [TRACKING])
-    outbox.enqueue(engine, dispatch_case("c5"), proposal(ticket_action()))
-    [row] = outbox.claim(engine, "dead-worker", timedelta(seconds=0.2))
+    outbox.enqueue(engine, dispatch_case("c5"), proposal(ticket_action()), now=clock.now())
+    [row] = outbox.claim(engine, "dead-worker", timedelta(seconds=0.2), now=clock.now())
     gw = gateway_for(sandbox)  # the dead worker's create reached Odoo; its outbox update never happened
     vals = gw.fieldmap.ticket_values(
         name=row.payload["name"],
@@ -179,19 +200,19 @@ def test_worker_killed_after_create_is_recovered_by_marker(engine: Engine, sandb
         tag_ids=[],
     )
     created = gw.create_ticket(vals)
-    import time
-
-    time.sleep(0.3)
-    report = dispatcher(engine, sandbox).run()
+    clock.advance(seconds=0.3)  # the dead worker's lease runs out
+    report = dispatcher(engine, sandbox, clock=clock).run()
     assert report.sent == 1 and report.found_existing == 1
     [row] = outbox.rows_for_case(engine, "c5")
     assert row.odoo_id == created and len(with_marker(sandbox, "helpdesk.ticket", "name", row.marker)) == 1
 
 
-def test_missing_rights_stop_at_needs_person_with_a_message(engine: Engine, sandbox: SandboxServer) -> None:
+def test_missing_rights_stop_at_needs_person_with_a_message(
+    engine: Engine, sandbox: SandboxServer, clock: FakeClock
+) -> None:
     add_case(engine, "c6", [TRACKING])
-    outbox.enqueue(engine, dispatch_case("c6"), proposal(ticket_action(), activity_action()))
-    report = dispatcher(engine, sandbox, login="limited", secret="limited-pw-123").run()
+    outbox.enqueue(engine, dispatch_case("c6"), proposal(ticket_action(), activity_action()), now=clock.now())
+    report = dispatcher(engine, sandbox, clock=clock, login="limited", secret="limited-pw-123").run()
     assert report.needs_person == 1 and report.errors == {"access_denied": 1}
     ticket, activity = outbox.rows_for_case(engine, "c6")
     assert ticket.status == "needs_person" and ticket.last_error is not None
@@ -202,23 +223,27 @@ def test_missing_rights_stop_at_needs_person_with_a_message(engine: Engine, sand
     assert records(sandbox, "helpdesk.ticket") == []
 
 
-def test_wrong_password_stops_the_run_and_leaves_the_rest_pending(engine: Engine, sandbox: SandboxServer) -> None:
+def test_wrong_password_stops_the_run_and_leaves_the_rest_pending(
+    engine: Engine, sandbox: SandboxServer, clock: FakeClock
+) -> None:
     for i in range(3):
         add_case(engine, f"w{i}")
-        outbox.enqueue(engine, dispatch_case(f"w{i}", refs=[]), proposal(ticket_action()))
-    report = dispatcher(engine, sandbox, secret="rotated").run()
+        outbox.enqueue(engine, dispatch_case(f"w{i}", refs=[]), proposal(ticket_action()), now=clock.now())
+    report = dispatcher(engine, sandbox, clock=clock, secret="rotated").run()
     assert report.stopped is not None and report.stopped.code == "auth_failed"
     assert "ODOO_PASSWORD" in report.stopped.message and "rotated" not in report.stopped.message
     # the login failed before any row was claimed: nothing is marked, everything waits for the fix
     assert [(r.status, r.attempts) for r in outbox.all_rows(engine)] == [("pending", 0)] * 3
-    assert dispatcher(engine, sandbox).run().sent == 3
+    assert dispatcher(engine, sandbox, clock=clock).run().sent == 3
 
 
-def test_password_rotated_mid_run_stops_at_the_row_with_a_message(engine: Engine, sandbox: SandboxServer) -> None:
+def test_password_rotated_mid_run_stops_at_the_row_with_a_message(
+    engine: Engine, sandbox: SandboxServer, clock: FakeClock
+) -> None:
     for i in range(2):
         add_case(engine, f"r{i}")
-        outbox.enqueue(engine, dispatch_case(f"r{i}", refs=[]), proposal(ticket_action()))
-    d = dispatcher(engine, sandbox, login="supervisor", secret="supervisor-pw-123")
+        outbox.enqueue(engine, dispatch_case(f"r{i}", refs=[]), proposal(ticket_action()), now=clock.now())
+    d = dispatcher(engine, sandbox, clock=clock, login="supervisor", secret="supervisor-pw-123")
     d.gateway.connect()
     assert sandbox.app is not None  # an administrator changes the user's password (as recorded in e22)
     sandbox.app.emulator.state.meta["passwords"]["supervisor"] = "rotated"
@@ -229,31 +254,35 @@ def test_password_rotated_mid_run_stops_at_the_row_with_a_message(engine: Engine
     assert (second.status, second.attempts) == ("pending", 0)
 
 
-def test_missing_team_then_fixed_and_requeued(engine: Engine, sandbox: SandboxServer) -> None:
+def test_missing_team_then_fixed_and_requeued(engine: Engine, sandbox: SandboxServer, clock: FakeClock) -> None:
     add_case(engine, "c7", [TRACKING])
-    outbox.enqueue(engine, dispatch_case("c7"), proposal(ticket_action()))
-    report = dispatcher(engine, sandbox, options=OdooOptions(ODOO_HELPDESK_TEAM="EU exceptions")).run()
+    outbox.enqueue(engine, dispatch_case("c7"), proposal(ticket_action()), now=clock.now())
+    report = dispatcher(engine, sandbox, clock=clock, options=OdooOptions(ODOO_HELPDESK_TEAM="EU exceptions")).run()
     [row] = outbox.rows_for_case(engine, "c7")
     assert report.needs_person == 1 and row.last_error is not None
     assert row.last_error.startswith("[missing_config]") and "EU exceptions" in row.last_error
-    assert outbox.requeue(engine, row_ids=[row.id]) == 1
-    assert dispatcher(engine, sandbox).run().sent == 1
+    assert outbox.requeue(engine, row_ids=[row.id], now=clock.now()) == 1
+    assert dispatcher(engine, sandbox, clock=clock).run().sent == 1
     assert outbox.rows_for_case(engine, "c7")[0].status == "sent"
 
 
-def test_bad_customer_is_a_validation_failure_for_a_person(engine: Engine, sandbox: SandboxServer) -> None:
+def test_bad_customer_is_a_validation_failure_for_a_person(
+    engine: Engine, sandbox: SandboxServer, clock: FakeClock
+) -> None:
     add_case(engine, "c8")
-    outbox.enqueue(engine, dispatch_case("c8", refs=[], customer_partner_id=999999), proposal(ticket_action()))
-    dispatcher(engine, sandbox).run()
+    outbox.enqueue(
+        engine, dispatch_case("c8", refs=[], customer_partner_id=999999), proposal(ticket_action()), now=clock.now()
+    )
+    dispatcher(engine, sandbox, clock=clock).run()
     [row] = outbox.rows_for_case(engine, "c8")
     assert row.status == "needs_person" and str(row.last_error).startswith("[missing_record]")
     assert "res.partner(999999,)" in str(row.last_error)
 
 
-def test_odoo_down_retries_with_backoff_then_sends(engine: Engine, sandbox: SandboxServer) -> None:
+def test_odoo_down_retries_with_backoff_then_sends(engine: Engine, sandbox: SandboxServer, clock: FakeClock) -> None:
     add_case(engine, "c9", [TRACKING])
-    outbox.enqueue(engine, dispatch_case("c9"), proposal(ticket_action()))
-    d = dispatcher(engine, sandbox, max_attempts=50)
+    outbox.enqueue(engine, dispatch_case("c9"), proposal(ticket_action()), now=clock.now())
+    d = dispatcher(engine, sandbox, clock=clock, max_attempts=50)
     d.gateway.connect()
     sandbox.stop()  # Odoo goes down after the worker connected
     report = d.run(until_idle=False, deadline_s=0.6)
@@ -267,21 +296,21 @@ def test_odoo_down_retries_with_backoff_then_sends(engine: Engine, sandbox: Sand
     assert report.sent == 1 and outbox.rows_for_case(engine, "c9")[0].status == "sent"
 
 
-def test_odoo_down_at_start_touches_no_row(engine: Engine, sandbox: SandboxServer) -> None:
+def test_odoo_down_at_start_touches_no_row(engine: Engine, sandbox: SandboxServer, clock: FakeClock) -> None:
     add_case(engine, "c13")
-    outbox.enqueue(engine, dispatch_case("c13", refs=[]), proposal(ticket_action()))
+    outbox.enqueue(engine, dispatch_case("c13", refs=[]), proposal(ticket_action()), now=clock.now())
     sandbox.stop()
-    report = dispatcher(engine, sandbox, max_attempts=3).run()
+    report = dispatcher(engine, sandbox, clock=clock, max_attempts=3).run()
     assert report.stopped is not None and report.stopped.code == "unreachable"
     assert report.errors == {"unreachable": 3}
     [row] = outbox.rows_for_case(engine, "c13")
     assert (row.status, row.attempts, row.last_error) == ("pending", 0, None)
 
 
-def test_retries_exhausted_need_a_person(engine: Engine, sandbox: SandboxServer) -> None:
+def test_retries_exhausted_need_a_person(engine: Engine, sandbox: SandboxServer, clock: FakeClock) -> None:
     add_case(engine, "c10")
-    outbox.enqueue(engine, dispatch_case("c10", refs=[]), proposal(ticket_action()))
-    d = dispatcher(engine, sandbox, max_attempts=3)
+    outbox.enqueue(engine, dispatch_case("c10", refs=[]), proposal(ticket_action()), now=clock.now())
+    d = dispatcher(engine, sandbox, clock=clock, max_attempts=3)
     d.gateway.connect()
     sandbox.stop()
     report = d.run(idle_wait_s=1.0)
@@ -300,27 +329,28 @@ def test_backoff_grows_with_jitter_and_a_cap() -> None:
 
 
 def test_cli_dispatch(
-    engine: Engine, sandbox: SandboxServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    engine: Engine, sandbox: SandboxServer, tmp_path: Path, capsys: pytest.CaptureFixture[str], clock: FakeClock
 ) -> None:
     from tools.odoo.cli import dispatch
 
     settings = FakeSettings(sandbox.url)
-    settings.store_url = str(engine.url)  # type: ignore[attr-defined]
     add_case(engine, "c11", [TRACKING])
-    outbox.enqueue(engine, dispatch_case("c11"), proposal(ticket_action(), activity_action()))
-    assert dispatch(settings, once=True) == 0
+    outbox.enqueue(engine, dispatch_case("c11"), proposal(ticket_action(), activity_action()), now=clock.now())
+    assert dispatch(settings, engine, SystemClock(), once=True) == 0  # the CLI runs on the real clock
     out = capsys.readouterr().out
     assert "sent 2" in out and "dispatch to Odoo" in out
     assert all(r.status == "sent" for r in outbox.rows_for_case(engine, "c11"))
-    assert dispatch(FakeSettings(None), once=True) == 2
+    assert dispatch(FakeSettings(None), engine, SystemClock(), once=True) == 2
 
 
-def test_dispatch_once_for_the_demo(engine: Engine, enterprise: SandboxServer) -> None:
+def test_dispatch_once_for_the_demo(engine: Engine, enterprise: SandboxServer, clock: FakeClock) -> None:
     from tools.odoo.dispatcher import dispatch_once
 
     add_case(engine, "c12", [TRACKING])
-    outbox.enqueue(engine, dispatch_case("c12"), proposal(ticket_action(), approval_action("write_off", 15.0)))
-    report = dispatch_once(engine, target_for(enterprise))
+    outbox.enqueue(
+        engine, dispatch_case("c12"), proposal(ticket_action(), approval_action("write_off", 15.0)), now=clock.now()
+    )
+    report = dispatch_once(engine, target_for(enterprise), SystemClock())
     assert report.sent == 2 and report.needs_person == 0
     assert case_status(engine, "c12") == ("dispatched", "sent", None)
     assert len(records(enterprise, "approval.request")) == 1

@@ -19,6 +19,7 @@ import sys
 import time
 import urllib.request
 from collections import defaultdict
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -139,6 +140,7 @@ def test_thousand_actions_exactly_once_under_faults(engine: Engine, tmp_path: Pa
             engine,
             dispatch_case(case_id, refs=refs),
             proposal(ticket_action(), activity_action(), approval_action("reroute", None), draft),
+            now=datetime.now(UTC),  # the worker processes run on the real clock
         )
     rows = outbox.all_rows(engine)
     assert len(rows) == 4 * CASES

@@ -56,7 +56,7 @@ def test_api_key_works_in_place_of_the_password(sandbox: SandboxServer) -> None:
     settings = FakeSettings(sandbox.url, password=None)
     from pydantic import SecretStr
 
-    settings.odoo_api_key = SecretStr("sandbox-api-key")
+    settings.odoo_api_key = SecretStr("sandbox-api-key")  # type: ignore[assignment]
     target = OdooTarget.from_settings(settings)
     assert target is not None and target.secret.get_secret_value() == "sandbox-api-key"
     assert OdooGateway(target).connect().uid == 2

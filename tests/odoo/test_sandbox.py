@@ -28,7 +28,7 @@ def rpc(server: SandboxServer, path: str, params: dict[str, Any]) -> dict[str, A
     body = json.dumps({"jsonrpc": "2.0", "method": "call", "params": params, "id": 1}).encode()
     req = urllib.request.Request(server.url + path, data=body, headers={"Content-Type": "application/json"})
     with urllib.request.urlopen(req, timeout=5) as resp:
-        return json.loads(resp.read())  # type: ignore[no-any-return]
+        return json.loads(resp.read())
 
 
 def test_labelled_as_sandbox(sandbox: SandboxServer) -> None:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from agents.state import InboundMessage, RedactedMessage
 from tools.redaction.presidio_redactor import PresidioRedactor
 from tools.redaction.scoring import RedactionScore, message_from_record, score_redaction
 
-RECORDS = [
+RECORDS: list[dict[str, Any]] = [
     {
         "id": "ex-1",
         "channel": "email",

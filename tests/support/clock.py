@@ -14,3 +14,7 @@ class FakeClock:
 
     def advance(self, **delta: float) -> None:
         self.current += timedelta(**delta)
+
+    def sleep(self, seconds: float) -> None:
+        """What a loop under test calls instead of time.sleep: time passes, nothing waits."""
+        self.advance(seconds=seconds)

@@ -22,8 +22,10 @@ from agents.nodes import TriageDeps
 from agents.review_service import ReviewService
 from agents.runner import TriageRunner
 from agents.state import AcceptDecision
+from policies.engine import PolicyBook
 from tests.support.clock import FakeClock
 from tests.support.fakes import FakeErp, FakeMemory, FakeRedactor, KeywordReasoner
+from tools.references import RegexReferenceExtractor
 from tools.store.cases import CaseStore
 from tools.store.db import make_engine, migrate
 
@@ -32,6 +34,7 @@ from tools.store.db import make_engine, migrate
 class Harness:
     runner: TriageRunner
     deps: TriageDeps
+    store: CaseStore
     redactor: FakeRedactor
     reasoner: KeywordReasoner
     memory: FakeMemory
@@ -46,12 +49,14 @@ def open_harness(home: Path, clock: FakeClock | None = None, erp: FakeErp | None
     review = ReviewService(engine, clock)
     redactor, reasoner, memory = FakeRedactor(), KeywordReasoner(), FakeMemory()
     deps = TriageDeps(
-        store=CaseStore(engine), redactor=redactor, memory=memory, reasoner=reasoner, erp=erp or FakeErp(),
-        clock=clock, decisions=review, actions=ActionQueue(engine, clock, review, "http://127.0.0.1:8501"),
+        store=CaseStore(engine), redactor=redactor, references=RegexReferenceExtractor(), memory=memory,
+        reasoner=reasoner, erp=erp or FakeErp(), policy=PolicyBook.load(), clock=clock, decisions=review,
+        actions=ActionQueue(engine, clock, review, "http://127.0.0.1:8501"),
     )
     conn = sqlite3.connect(home / "checkpoints.sqlite", check_same_thread=False)
     try:
-        yield Harness(TriageRunner(deps, SqliteSaver(conn, serde=_serde())), deps, redactor, reasoner, memory)
+        saver = SqliteSaver(conn, serde=_serde())
+        yield Harness(TriageRunner(deps, saver), deps, CaseStore(engine), redactor, reasoner, memory)
     finally:
         conn.close()
         engine.dispose()
@@ -61,6 +66,8 @@ if __name__ == "__main__":
     _, command, home, case_id, reviewer, role = sys.argv
     assert command == "resume"
     with open_harness(Path(home)) as h:
-        decision = AcceptDecision(reviewer=reviewer, role=role, decided_at=datetime(2026, 3, 2, 10, tzinfo=UTC))  # type: ignore[arg-type]
+        decision = AcceptDecision(
+            reviewer=reviewer, role=role, decided_at=datetime(2026, 3, 2, 10, tzinfo=UTC)  # type: ignore[arg-type]
+        )
         state = h.runner.resume(case_id, decision)
         print(state.status, len(state.outbox_ids), h.redactor.calls, h.reasoner.calls)

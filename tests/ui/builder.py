@@ -11,13 +11,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from agents.checkpoints import open_checkpointer
-from agents.runtime import Runtime
+from agents.app import build_app
 from agents.settings import Settings
 from agents.state import InboundMessage
-from agents.wiring import build_runner
 from tools.store.cases import content_fingerprint
-from ui.auth import UserStore
 
 # Realistic carrier mail; names and phone numbers are personal data the redactor must take out.
 MESSAGES: list[dict[str, Any]] = [
@@ -115,27 +112,14 @@ def triage_env(home: Path) -> Iterator[None]:
                 os.environ[key] = value
 
 
-def _use_real_redactor(rt: Runtime) -> None:
-    """`Runtime.redactor` imports `tools.redaction.build_redactor`; while that package has no
-    `__init__` yet, take the same builder from its module (the real Presidio redactor either way)."""
-    try:
-        from tools.redaction import build_redactor  # noqa: F401
-    except ImportError:
-        from tools.redaction.presidio_redactor import build_redactor as build
-
-        rt.__dict__["redactor"] = build()
-
-
 def build_triaged_home(home: Path, now: datetime | None = None) -> dict[str, str]:
     """Create a TRIAGE_HOME with the demo users and MESSAGES triaged to review; key -> case id."""
     home.mkdir(parents=True, exist_ok=True)
     now = now or datetime.now(UTC)
     with triage_env(home):
-        settings = Settings()
-        rt = Runtime(settings)
-        _use_real_redactor(rt)
-        rt.ensure_memory()
-        UserStore(rt.engine, rt.clock).ensure_demo_users()
+        app = build_app(Settings())
+        app.training.ensure_memory()
+        app.users.ensure_demo_users()
         ids: dict[str, str] = {}
         for i, spec in enumerate(MESSAGES):
             message = InboundMessage(
@@ -149,14 +133,12 @@ def build_triaged_home(home: Path, now: datetime | None = None) -> dict[str, str
                 structured=spec["structured"],
                 context=spec["context"],
             )
-            stored = rt.store.add_message(message, content_fingerprint(message), now, timedelta(days=30))
+            stored = app.store.add_message(message, content_fingerprint(message), now, timedelta(days=30))
             assert stored is not None
             ids[spec["key"]] = stored[0]
-        with open_checkpointer(settings) as saver:
-            runner = build_runner(rt, saver)
+        with app:
             for case_id in ids.values():
-                assert runner.start(case_id) is not None, f"{case_id} did not reach review"
-        rt.engine.dispose()
+                assert app.runner.start(case_id) is not None, f"{case_id} did not reach review"
     return ids
 
 

@@ -11,11 +11,11 @@ from typing import Any
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from agents.review_service import User
-from agents.runtime import Runtime
+from agents.app import App, build_app
 from agents.settings import Settings
+from agents.state import User
+from agents.user_service import DEMO_USERS
 from tests.ui.builder import copy_home, template_home
-from ui.auth import DEMO_USERS
 
 APP = Path(__file__).resolve().parents[2] / "ui" / "app.py"
 PASSWORDS = {name: password for name, _role, password in DEMO_USERS}
@@ -35,9 +35,13 @@ def triaged_template(
 class TriagedHome:
     path: Path
     ids: dict[str, str]  # message key (tests.ui.builder.MESSAGES) -> case id
+    _app: App | None = None
 
-    def runtime(self) -> Runtime:
-        return Runtime(Settings())
+    def app(self) -> App:
+        """The test process's composition root for this home (built once, closed after the test)."""
+        if self._app is None:
+            self._app = build_app(Settings())
+        return self._app
 
 
 @pytest.fixture
@@ -49,7 +53,10 @@ def triaged(
     monkeypatch.setenv("TRIAGE_HOME", str(home))
     for var in ("TRIAGE_DATABASE_URL", "TRIAGE_CHECKPOINT_URL", "ODOO_URL", "TRIAGE_REASONER"):
         monkeypatch.delenv(var, raising=False)
-    yield TriagedHome(home, dict(ids))
+    triaged = TriagedHome(home, dict(ids))
+    yield triaged
+    if triaged._app is not None:
+        triaged._app.close()
 
 
 @pytest.fixture
@@ -59,7 +66,7 @@ def app() -> Callable[..., AppTest]:
     def make(role: str | None = None, case: str | None = None, **session: Any) -> AppTest:
         at = AppTest.from_file(str(APP), default_timeout=180)
         if role is not None:
-            user = USERS[role]
+            user = USERS[role]  # type: ignore[index]  # a role name from the test
             at.session_state["triage_user"] = {"username": user.username, "role": user.role, "via": "local"}
         for key, value in session.items():
             at.session_state[key] = value

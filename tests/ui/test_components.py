@@ -83,7 +83,7 @@ def test_triage_ui_command(tmp_path: Path) -> None:
     for flag in ("--server.address 127.0.0.1", "--server.port 8765", "--server.headless true",
                  "--browser.gatherUsageStats false"):
         assert flag in joined
-    env = app_env(Settings(TRIAGE_HOME=tmp_path / "h"), 8765)  # type: ignore[call-arg]
+    env = app_env(Settings(TRIAGE_HOME=tmp_path / "h"), 8765)
     assert env["TRIAGE_HOME"] == str((tmp_path / "h").resolve())
     assert env["HF_HUB_OFFLINE"] == "1"
     assert env.get("TRIAGE_UI_BASE_URL", "").startswith("http")
@@ -91,11 +91,11 @@ def test_triage_ui_command(tmp_path: Path) -> None:
 
 
 def test_the_demo_announces_its_sign_ins(tmp_path: Path, capsys: object) -> None:
+    from agents.user_service import DEMO_USERS
     from ui import launch
-    from ui.auth import DEMO_USERS
 
     with launch.out.capture() as captured:
-        launch.announce("http://127.0.0.1:8501", Settings(TRIAGE_HOME=tmp_path / "h"), demo=True)  # type: ignore[call-arg]
+        launch.announce("http://127.0.0.1:8501", Settings(TRIAGE_HOME=tmp_path / "h"), demo=True)
     text = captured.get()
     assert "http://127.0.0.1:8501" in text
     for username, _role, password in DEMO_USERS:

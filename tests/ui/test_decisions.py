@@ -13,13 +13,13 @@ from tools.store import schema as t
 
 
 def _case(home: Any, key: str) -> dict[str, Any]:
-    case = home.runtime().store.get_case(home.ids[key])
+    case = home.app().store.get_case(home.ids[key])
     assert case is not None
     return case
 
 
 def _audit(home: Any, case_id: str, event: str = "decision") -> list[dict[str, Any]]:
-    with home.runtime().engine.connect() as conn:
+    with home.app().engine.connect() as conn:
         rows = conn.execute(
             select(t.audit_log).where(t.audit_log.c.case_id == case_id, t.audit_log.c.event == event)
         ).all()
@@ -27,12 +27,12 @@ def _audit(home: Any, case_id: str, event: str = "decision") -> list[dict[str, A
 
 
 def _outbox(home: Any, case_id: str) -> list[dict[str, Any]]:
-    with home.runtime().engine.connect() as conn:
+    with home.app().engine.connect() as conn:
         return [dict(r._mapping) for r in conn.execute(select(t.outbox).where(t.outbox.c.case_id == case_id))]
 
 
 def _approvals(home: Any, case_id: str) -> list[dict[str, Any]]:
-    with home.runtime().engine.connect() as conn:
+    with home.app().engine.connect() as conn:
         return [dict(r._mapping) for r in conn.execute(select(t.approvals).where(t.approvals.c.case_id == case_id))]
 
 
@@ -153,9 +153,8 @@ def test_bulk_preview_is_dropped_when_the_selection_changes(triaged: Any, app: A
 
 
 def _reroute_pending(triaged: Any) -> str:
-    from agents.decision_service import DecisionService
 
-    DecisionService(triaged.runtime()).accept(USERS["customer_service"], triaged.ids["refused"])
+    triaged.app().decisions.accept(USERS["customer_service"], triaged.ids["refused"])
     [approval] = _approvals(triaged, triaged.ids["refused"])
     return str(approval["id"])
 

@@ -96,7 +96,7 @@ def test_queue_filters(triaged: Any, app: Any) -> None:
 
 
 def test_queue_sla_filter(triaged: Any, app: Any) -> None:
-    rt = triaged.runtime()
+    rt = triaged.app()
     rt.store.update_case(triaged.ids["customs"], datetime.now(UTC), sla_due=datetime.now(UTC) - timedelta(hours=1))
     at = app("customer_service").run()
     at.radio(key="f_sla").set_value("breached").run()
@@ -119,7 +119,7 @@ def test_queue_search_covers_references_and_text(triaged: Any, app: Any) -> None
 
 
 def _add_cases(triaged: Any, n: int) -> None:
-    rt = triaged.runtime()
+    rt = triaged.app()
     now = datetime.now(UTC)
     with rt.engine.begin() as conn:
         for i in range(n):
@@ -197,7 +197,7 @@ def test_case_view_shows_the_redacted_message_and_the_proposal(triaged: Any, app
 
 
 def _raw_log(triaged: Any) -> list[tuple[str, str, str]]:
-    with triaged.runtime().engine.connect() as conn:
+    with triaged.app().engine.connect() as conn:
         rows = conn.execute(select(t.raw_access_log.c.case_id, t.raw_access_log.c.actor, t.raw_access_log.c.role))
         return [tuple(r) for r in rows]
 
@@ -225,7 +225,7 @@ def test_raw_view_refused_for_customer_service_by_the_service(triaged: Any) -> N
     from policies.roles import PermissionDenied
     from tests.ui.conftest import USERS
 
-    rt = triaged.runtime()
+    rt = triaged.app()
     with pytest.raises(PermissionDenied, match=r"raw\.view"):
         ReviewService(rt.engine, rt.clock).open_raw(USERS["customer_service"], triaged.ids["refused"])
     assert _raw_log(triaged) == []
@@ -247,10 +247,9 @@ def test_unknown_case(triaged: Any, app: Any) -> None:
 
 
 def test_dashboard_charts(triaged: Any, app: Any) -> None:
-    from agents.decision_service import DecisionService
     from tests.ui.conftest import USERS
 
-    service = DecisionService(triaged.runtime())
+    service = triaged.app().decisions
     service.accept(USERS["customer_service"], triaged.ids["weather"])
     service.edit(USERS["customer_service"], triaged.ids["customs"], priority="P1")
     service.accept(USERS["customer_service"], triaged.ids["refused"])
@@ -280,10 +279,9 @@ def test_dashboard_on_an_empty_period(triaged: Any, app: Any) -> None:
 
 
 def test_labelled_export_for_ml_owner(triaged: Any, app: Any) -> None:
-    from agents.decision_service import DecisionService
     from tests.ui.conftest import USERS
 
-    DecisionService(triaged.runtime()).accept(USERS["customer_service"], triaged.ids["weather"])
+    triaged.app().decisions.accept(USERS["customer_service"], triaged.ids["weather"])
     at = app("ml_owner").run()
     at.switch_page("pages/labels.py").run()
     assert not at.exception
@@ -294,7 +292,7 @@ def test_labelled_export_for_ml_owner(triaged: Any, app: Any) -> None:
     exports = list((triaged.path / "exports").glob("labelled-*.jsonl"))
     assert len(exports) == 1 and triaged.ids["weather"] in exports[0].read_text()
     assert at.get("download_button")
-    with triaged.runtime().engine.connect() as conn:
+    with triaged.app().engine.connect() as conn:
         assert conn.execute(select(func.count()).select_from(t.labelled_exports)).scalar_one() == 1
 
 
@@ -328,7 +326,7 @@ def test_admin_adds_a_user(triaged: Any, app: Any) -> None:
 
 
 def test_supervisor_sees_the_quarantine_but_not_users(triaged: Any, app: Any) -> None:
-    rt = triaged.runtime()
+    rt = triaged.app()
     rt.store.quarantine("inbox/broken.eml", "email", "empty_body", "inbox/broken.eml: the body is empty", b"x",
                         datetime.now(UTC))
     at = app("supervisor").run()
@@ -348,10 +346,7 @@ def _with_oidc(at: Any, email: str) -> Any:
 
 
 def test_an_oidc_identity_takes_its_role_from_the_local_user(triaged: Any, app: Any) -> None:
-    from ui.auth import UserStore
-
-    rt = triaged.runtime()
-    UserStore(rt.engine, rt.clock).upsert("sso.sup@example.com", "supervisor", "unused-password")
+    triaged.app().users.store.upsert("sso.sup@example.com", "supervisor", "unused-password")
     at = _with_oidc(app(), "SSO.Sup@example.com").run()
     assert not at.exception
     assert at.session_state["triage_user"] == {"username": "sso.sup@example.com", "role": "supervisor", "via": "oidc"}

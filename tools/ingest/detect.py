@@ -12,6 +12,7 @@ from pathlib import PurePath
 import charset_normalizer
 
 from agents.state import Channel
+from agents.text_patterns import HEADER_LINE
 
 EMAIL_SUFFIXES = frozenset({".eml", ".mbox"})
 PORTAL_SUFFIXES = frozenset({".json", ".jsonl"})
@@ -42,7 +43,6 @@ _MAGIC: tuple[tuple[bytes, str], ...] = (
     (b"MM\x00*", "a TIFF image"),
 )
 
-_HEADER_LINE = re.compile(rb"^[A-Za-z][A-Za-z0-9-]{0,76}:[ \t]?")
 _KNOWN_EMAIL_HEADERS = frozenset(
     {
         b"from",
@@ -158,7 +158,7 @@ def looks_like_email(data: bytes) -> bool:
             break
         if line[:1] in (b" ", b"\t"):
             continue
-        if not _HEADER_LINE.match(line):
+        if not HEADER_LINE.match(line):
             return False
         if line.split(b":", 1)[0].lower() in _KNOWN_EMAIL_HEADERS:
             known += 1

@@ -13,8 +13,14 @@ BAD_MIME: Final = "bad_mime"  # an e-mail whose MIME structure is broken or trun
 UNSUPPORTED_TYPE: Final = "unsupported_type"  # a file type no parser handles
 NO_TEXT: Final = "no_text"  # parsed, but there is no text to triage (e.g. a scanned PDF)
 BINARY: Final = "binary"  # binary data that is neither text nor a known format
+PARSER_CRASH: Final = "parser_crash"  # a parser raised something unexpected: a bug, the input is kept
+UNSTORABLE: Final = "unstorable_text"  # parsed, but the database cannot hold the text
+STORE_CONFLICT: Final = "store_conflict"  # could not be stored as a case nor matched as a duplicate
 
-CODES: Final = (EMPTY, TOO_LARGE, NOT_JSON, SCHEMA, UNREADABLE, BAD_MIME, UNSUPPORTED_TYPE, NO_TEXT, BINARY)
+CODES: Final = (
+    EMPTY, TOO_LARGE, NOT_JSON, SCHEMA, UNREADABLE, BAD_MIME, UNSUPPORTED_TYPE, NO_TEXT, BINARY,
+    PARSER_CRASH, UNSTORABLE, STORE_CONFLICT,
+)
 
 
 class IngestError(Exception):
@@ -34,3 +40,9 @@ class IngestError(Exception):
 
     def __str__(self) -> str:
         return f"{self.code}: {self.detail}"
+
+
+def parser_crash(source: str, exc: BaseException) -> IngestError:
+    """The error for a parser that failed unexpectedly: the one catch-all of ingestion (a bug, not bad
+    input we know); the message names the input and the exception type, never its text."""
+    return IngestError(PARSER_CRASH, f"{source}: the parser failed ({type(exc).__name__}); kept for replay")

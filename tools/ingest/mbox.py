@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import re
 
+from agents.text_patterns import HEADER_LINE
+
 # A "From " separator line: "From sender@x Mon Mar  2 09:14:00 2026", "From - Mon Mar  2 ...".
 _FROM_LINE = re.compile(rb"^From \S*")
 _HAS_TIME = re.compile(rb"\d{1,2}:\d{2}")
-_HEADER_LINE = re.compile(rb"^[A-Za-z][A-Za-z0-9-]{0,76}:")
 _QUOTED_FROM = re.compile(rb"^>(>*From )", re.M)
 
 
@@ -18,7 +19,7 @@ def _is_separator(lines: list[bytes], i: int) -> bool:
     if i > 0 and lines[i - 1].strip():  # a separator follows a blank line (or starts the file)
         return False
     nxt = lines[i + 1] if i + 1 < len(lines) else b""
-    return bool(_HAS_TIME.search(line) or _HEADER_LINE.match(nxt))
+    return bool(_HAS_TIME.search(line) or HEADER_LINE.match(nxt))
 
 
 def is_mbox(data: bytes) -> bool:

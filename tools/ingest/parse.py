@@ -10,7 +10,7 @@ from agents.state import Channel, InboundMessage
 from tools.ingest import detect
 from tools.ingest.documents import parse_document
 from tools.ingest.email_parser import parse_email
-from tools.ingest.errors import BINARY, EMPTY, TOO_LARGE, UNREADABLE, UNSUPPORTED_TYPE, IngestError
+from tools.ingest.errors import BINARY, EMPTY, TOO_LARGE, UNSUPPORTED_TYPE, IngestError, parser_crash
 from tools.ingest.mbox import is_mbox, split_mbox
 from tools.ingest.model import ParseOutcome, RawInput
 from tools.ingest.portal import event_to_message, portal_items
@@ -44,8 +44,7 @@ def _guarded(source: str, data: bytes, build: Callable[[], InboundMessage]) -> P
         return _failed(source, data, err)
     except Exception as exc:  # a parser bug on odd input: keep the bytes for replay, say what broke
         log.exception("parser failed on %s", source)
-        detail = f"{source}: could not be parsed ({type(exc).__name__}: {str(exc)[:200]}); kept for replay"
-        return _failed(source, data, IngestError(UNREADABLE, detail))
+        return _failed(source, data, parser_crash(source, exc))
 
 
 def _channel(raw: RawInput) -> Channel:
@@ -128,7 +127,6 @@ def parse_input(raw: RawInput, *, max_bytes: int) -> list[ParseOutcome]:
         return [_guarded(raw.source, raw.data, partial(parse_document, raw.data, raw.source))]
     except IngestError as err:
         return [_failed(raw.source, raw.data, err)]
-    except Exception as exc:
+    except Exception as exc:  # a parser bug on odd input: keep the bytes for replay, say what broke
         log.exception("ingestion failed on %s", raw.source)
-        detail = f"{raw.source}: could not be parsed ({type(exc).__name__}: {str(exc)[:200]}); kept for replay"
-        return [_failed(raw.source, raw.data, IngestError(UNREADABLE, detail))]
+        return [_failed(raw.source, raw.data, parser_crash(raw.source, exc))]

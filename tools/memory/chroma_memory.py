@@ -15,8 +15,8 @@ from typing import Any
 
 import numpy as np
 
+from agents.ports import Embedder
 from agents.state import Proposal, ReasonCode, SimilarCase
-from tools.memory.embeddings import SentenceEmbedder
 
 log = logging.getLogger(__name__)
 COLLECTION = "past_cases"
@@ -25,7 +25,7 @@ SHOWN_CACHE_SIZE = 50_000  # past cases whose shown fields this process keeps (a
 
 
 class ChromaCaseMemory:
-    def __init__(self, embedder: SentenceEmbedder, path: Path | None = None, url: str | None = None) -> None:
+    def __init__(self, embedder: Embedder, path: Path | None = None, url: str | None = None) -> None:
         import chromadb
         from chromadb.config import Settings as ChromaSettings
 
@@ -110,7 +110,7 @@ class ChromaCaseMemory:
                 case_id=cid,
                 score=0.0,
                 reason=_reason(meta.get("reason")),
-                priority=(meta.get("priority") or None),  # type: ignore[arg-type]
+                priority=(meta.get("priority") or None),
                 actions=json.loads(str(meta.get("actions") or "[]")),
                 resolution=(str(meta.get("resolution")) or None),
                 excerpt=str(meta.get("excerpt") or (doc or "")[:EXCERPT_CHARS]),
@@ -150,4 +150,4 @@ class ChromaCaseMemory:
 
 
 def _reason(value: Any) -> ReasonCode:
-    return value  # type: ignore[no-any-return]
+    return value

@@ -58,5 +58,3 @@ class SentenceEmbedder:
                 self._recent.pop(next(iter(self._recent)))
         return vectors
 
-    def embed(self, texts: Sequence[str]) -> list[list[float]]:
-        return self.embed_array(texts).tolist()

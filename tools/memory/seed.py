@@ -5,48 +5,18 @@ Seed records are redacted before anything is embedded or stored (invariant 1).
 
 from __future__ import annotations
 
-import json
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from agents.dataset import SEED_DIR, read_labelled, record_to_message
 from agents.ports import Redactor
-from agents.state import InboundMessage
+from policies.engine import PolicyBook
 from tools.memory.chroma_memory import ChromaCaseMemory
 from tools.reasoner.local import LocalModel, train_local_model
 
 log = logging.getLogger(__name__)
-SEED_DIR = Path(__file__).parents[2] / "data" / "memory_seed"
-
-
-def read_labelled(path: Path) -> Iterator[dict[str, Any]]:
-    """Records of a dataset file in the DESIGN.md format; a bad line names the file and line."""
-    with path.open(encoding="utf-8") as fh:
-        for n, line in enumerate(fh, 1):
-            if not line.strip():
-                continue
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise ValueError(f"{path}:{n}: not a JSON object ({exc.msg})") from exc
-            for key in ("id", "channel", "body", "expected"):
-                if key not in record:
-                    raise ValueError(f"{path}:{n}: missing key {key!r}")
-            yield record
-
-
-def record_to_message(record: dict[str, Any], source: str) -> InboundMessage:
-    return InboundMessage(
-        channel=record["channel"],
-        source=source,
-        message_id=None,
-        sender=record.get("sender"),
-        subject=record.get("subject"),
-        body=record["body"],
-        received_at=record.get("received_at"),
-        context=record.get("context") or {},
-    )
 
 
 def seed_memory(
@@ -84,11 +54,11 @@ def seed_memory(
     return len(todo)
 
 
-def train_from_memory(memory: ChromaCaseMemory) -> LocalModel:
+def train_from_memory(memory: ChromaCaseMemory, policy: PolicyBook) -> LocalModel:
     got = memory.collection.get(include=["embeddings", "metadatas", "documents"])
     texts = list(got["documents"] or [])
     reasons = [str(m["reason"]) for m in got["metadatas"] or []]
     import numpy as np
 
     vectors = np.asarray(got["embeddings"], dtype=np.float32)
-    return train_local_model(texts, vectors, reasons)
+    return train_local_model(texts, vectors, reasons, policy)

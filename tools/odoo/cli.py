@@ -2,7 +2,7 @@
 
 odoo_check(settings, as_json)   -> 0 all good, 1 problems found, 2 cannot connect / not configured
 odoo_sandbox(settings, port, edition, version=None) -> runs the sandbox until Ctrl-C
-dispatch(settings, once)        -> 0 all sent, 1 some need a person, 2 Odoo unusable (run stopped)
+dispatch(settings, engine, clock, once) -> 0 all sent, 1 some need a person, 2 Odoo unusable (run stopped)
 This is the CLI layer: it prints with rich; the library code it calls only logs.
 """
 
@@ -10,19 +10,18 @@ from __future__ import annotations
 
 import json
 import os
-from datetime import timedelta
 from typing import Any
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from sqlalchemy import Engine
 
-from tools.odoo.allowlist import CreatedRecords
+from agents.ports import Clock
 from tools.odoo.check import run_check
 from tools.odoo.config import OdooOptions, OdooTarget
-from tools.odoo.dispatcher import Dispatcher
+from tools.odoo.dispatcher import dispatcher_for
 from tools.odoo.errors import OdooError
-from tools.odoo.gateway import OdooGateway
 
 
 def _console() -> Console:
@@ -77,9 +76,8 @@ def odoo_sandbox(settings: Any, port: int, edition: str, version: str | None = N
     return 0
 
 
-def dispatch(settings: Any, once: bool) -> int:
+def dispatch(settings: Any, engine: Engine, clock: Clock, once: bool) -> int:
     from tools.store import outbox
-    from tools.store.db import make_engine, migrate
 
     console = _console()
     options = OdooOptions()
@@ -91,15 +89,7 @@ def dispatch(settings: Any, once: bool) -> int:
     if target is None:
         console.print("[red]No Odoo configured (ODOO_URL ...): nothing can be dispatched.[/]")
         return 2
-    engine = make_engine(settings.store_url)
-    migrate(engine)
-
-    def factory(created: CreatedRecords) -> OdooGateway:
-        return OdooGateway(target, created=created)
-
-    # a lease outlives any call in flight (Odoo's own request limit), so a live worker's row is never retaken
-    lease = timedelta(seconds=max(60.0, target.timeout_s * 4, options.request_limit_s + target.timeout_s))
-    dispatcher = Dispatcher(engine, factory, options=options, lease=lease)
+    dispatcher = dispatcher_for(engine, target, clock, options)
     before = outbox.counts(engine)
     todo = before[outbox.PENDING] + before[outbox.SENDING]
     outcomes: dict[str, int] = {}

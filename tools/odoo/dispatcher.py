@@ -24,12 +24,14 @@ from typing import Any
 
 from sqlalchemy import Engine
 
+from agents.clock import SystemClock
+from agents.ports import Clock
 from tools.odoo.allowlist import CreatedRecords
 from tools.odoo.config import OdooOptions, OdooTarget
 from tools.odoo.errors import ConfigMissing, ErrorInfo, OdooError, classify_exception
-from tools.odoo.gateway import OdooGateway, today_plus
+from tools.odoo.gateway import OdooGateway
 from tools.store import outbox
-from tools.store.outbox import OutboxRow, utcnow
+from tools.store.outbox import OutboxRow
 
 log = logging.getLogger(__name__)
 
@@ -83,8 +85,14 @@ class Dispatcher:
         parent_wait: timedelta = timedelta(seconds=1),
         in_doubt: timedelta | None = None,
         rng: random.Random | None = None,
+        clock: Clock | None = None,
+        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.engine = engine
+        # When rows are due and how long to wait come from the clock port; a test gives a fake clock
+        # whose `sleep` moves it forward, so nothing waits for real.
+        self.clock: Clock = clock or SystemClock()
+        self.sleep = sleep
         self.options = options or OdooOptions()
         self.worker_id = worker_id or f"{socket.gethostname()}:{os.getpid()}:{random.randrange(1 << 30):x}"
         self.lease = lease
@@ -117,7 +125,7 @@ class Dispatcher:
     ) -> DispatchReport:
         """Process due rows. until_idle: return when nothing is due within idle_wait_s (else poll forever)."""
         report = DispatchReport()
-        started = time.monotonic()
+        started = self.clock.now()
         # SQLite (NullPool): one connection held open for the run keeps the WAL alive, so each short
         # transaction's connection closes without a checkpoint (5 ms each otherwise).
         keeper = self.engine.connect() if self.engine.dialect.name == "sqlite" else None
@@ -131,7 +139,7 @@ class Dispatcher:
     def _loop(
         self,
         report: DispatchReport,
-        started: float,
+        started: datetime,
         until_idle: bool,
         idle_wait_s: float,
         deadline_s: float | None,
@@ -140,14 +148,14 @@ class Dispatcher:
     ) -> None:
         connect_failures = 0
         while not (stop and stop()):
-            if deadline_s is not None and time.monotonic() - started > deadline_s:
+            if deadline_s is not None and (self.clock.now() - started).total_seconds() > deadline_s:
                 break
             nxt = outbox.next_due_at(self.engine)
-            wait = (nxt - utcnow()).total_seconds() if nxt else None
+            wait = (nxt - self.clock.now()).total_seconds() if nxt else None
             if wait is None or wait > 0:  # nothing due now
                 if until_idle and (wait is None or wait > idle_wait_s):
                     break
-                time.sleep(min(max(wait if wait is not None else idle_wait_s, 0.02), idle_wait_s))
+                self.sleep(min(max(wait if wait is not None else idle_wait_s, 0.02), idle_wait_s))
                 continue
             # Connect before claiming: wrong credentials or an Odoo that is down touch no row.
             try:
@@ -161,9 +169,9 @@ class Dispatcher:
                     report.stopped = exc.info
                     log.warning("dispatch stopped: cannot connect to Odoo (%s)", exc.info.code)
                     break
-                time.sleep(self.backoff.delay(connect_failures, self.rng))
+                self.sleep(self.backoff.delay(connect_failures, self.rng))
                 continue
-            rows = outbox.claim(self.engine, self.worker_id, self.lease)
+            rows = outbox.claim(self.engine, self.worker_id, self.lease, now=self.clock.now())
             for row in rows:
                 outcome = self.process(row, report)
                 if on_row:
@@ -178,13 +186,15 @@ class Dispatcher:
         try:
             parent = self._parent(row)
             if isinstance(parent, Wait):
-                outbox.defer(self.engine, row.id, self.worker_id, parent.until, f"[waiting] {parent.why}")
+                outbox.defer(
+                    self.engine, row.id, self.worker_id, parent.until, f"[waiting] {parent.why}", now=self.clock.now()
+                )
                 report.deferred += 1
                 return "deferred"
             model, record_id, existed = self._send(row, parent)
         except Exception as exc:
             return self._failed(row, classify_exception(exc), report)
-        if not outbox.mark_sent(self.engine, row.id, self.worker_id, model, record_id):
+        if not outbox.mark_sent(self.engine, row.id, self.worker_id, model, record_id, now=self.clock.now()):
             log.warning("outbox %s: lease lost before recording the result (another worker took over)", row.id)
             return "lost_claim"
         report.sent += 1
@@ -201,7 +211,10 @@ class Dispatcher:
             delay = self.backoff.delay(row.attempts, self.rng)
             if self._creating and info.code != "unreachable":
                 delay = max(delay, self.in_doubt.total_seconds())
-            outbox.mark_retry(self.engine, row.id, self.worker_id, info.as_text(), utcnow() + timedelta(seconds=delay))
+            now = self.clock.now()
+            outbox.mark_retry(
+                self.engine, row.id, self.worker_id, info.as_text(), now + timedelta(seconds=delay), now=now
+            )
             report.retried += 1
             log.info("outbox %s attempt %d failed (%s); retry in %.1fs", row.id, row.attempts, info.code, delay)
             return "retry"
@@ -213,7 +226,7 @@ class Dispatcher:
                 "Check that Odoo is up, then re-queue the action.",
                 info.odoo_exception,
             )
-        outbox.mark_needs_person(self.engine, row.id, self.worker_id, info.as_text())
+        outbox.mark_needs_person(self.engine, row.id, self.worker_id, info.as_text(), now=self.clock.now())
         report.needs_person += 1
         log.warning("outbox %s needs a person: %s", row.id, info.code)
         if info.code in SYSTEMIC_CODES:
@@ -232,7 +245,7 @@ class Dispatcher:
         if parent.status == outbox.SENT and parent.odoo_model and parent.odoo_id:
             self.created.add(parent.odoo_model, parent.odoo_id)
             return parent.odoo_model, parent.odoo_id
-        now = utcnow()
+        now = self.clock.now()
         if parent.status == outbox.NEEDS_PERSON:
             # re-queuing the ticket's case brings this row forward again (outbox.requeue)
             return Wait(now + timedelta(hours=1), "the case's ticket needs a person first")
@@ -241,7 +254,7 @@ class Dispatcher:
 
     def _before_create(self, row: OutboxRow) -> None:
         """Renew the lease just before a create: if the row is no longer ours, another worker owns it."""
-        if not outbox.renew(self.engine, row.id, self.worker_id, self.lease):
+        if not outbox.renew(self.engine, row.id, self.worker_id, self.lease, now=self.clock.now()):
             raise OdooError(ErrorInfo("internal", True, "Lease lost before create; another worker has the row."))
         self._creating = True
 
@@ -325,7 +338,7 @@ class Dispatcher:
             summary=summary,
             note=note,
             user_id=user_id,
-            deadline=today_plus(int(row.payload.get("deadline_days", 1))),
+            deadline=(self.clock.now() + timedelta(days=int(row.payload.get("deadline_days", 1)))).date(),
             activity_type_id=gw.xmlid("mail", "mail_activity_data_todo"),
         )
         return "mail.activity", record_id, False
@@ -395,12 +408,22 @@ class Dispatcher:
         return fm.ticket_model, gw.create_ticket(vals), False
 
 
-def dispatch_once(engine: Engine, target: OdooTarget, options: OdooOptions | None = None) -> DispatchReport:
-    """Send everything due now and return (for the demo, a UI "send now" button, or a cron job)."""
+def dispatcher_for(
+    engine: Engine, target: OdooTarget, clock: Clock, options: OdooOptions | None = None
+) -> Dispatcher:
+    """The dispatcher for one Odoo target, with a lease that outlives any call in flight (Odoo's own
+    request limit), so a live worker's row is never taken over."""
     options = options or OdooOptions()
 
     def factory(created: CreatedRecords) -> OdooGateway:
         return OdooGateway(target, created=created)
 
     lease = timedelta(seconds=max(60.0, target.timeout_s * 4, options.request_limit_s + target.timeout_s))
-    return Dispatcher(engine, factory, options=options, lease=lease).run(until_idle=True)
+    return Dispatcher(engine, factory, options=options, lease=lease, clock=clock)
+
+
+def dispatch_once(
+    engine: Engine, target: OdooTarget, clock: Clock, options: OdooOptions | None = None
+) -> DispatchReport:
+    """Send everything due now and return (for the demo, a UI "send now" button, or a cron job)."""
+    return dispatcher_for(engine, target, clock, options).run(until_idle=True)

@@ -188,7 +188,7 @@ def classify_exception(exc: BaseException) -> ErrorInfo:
     try:
         import odoorpc.error as odoorpc_error
     except ImportError:  # pragma: no cover - odoorpc is a dependency
-        odoorpc_error = None  # type: ignore[assignment]
+        odoorpc_error = None
     if odoorpc_error is not None and isinstance(exc, odoorpc_error.RPCError):
         return classify_rpc_error(exc.info if isinstance(exc.info, dict) else None, str(exc))
     if odoorpc_error is not None and isinstance(exc, odoorpc_error.InternalError):

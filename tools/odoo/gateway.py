@@ -15,7 +15,7 @@ import logging
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import date
 from typing import Any
 
 from tools.odoo.allowlist import AllowList, CreatedRecords, guarded_opener
@@ -235,7 +235,7 @@ class OdooGateway:
             rows = self.search_read(model, [["name", "=", name]], ["name"])
             return int(rows[0]["id"]) if rows else None
 
-        return self._cached(("team", name), load)  # type: ignore[no-any-return]
+        return self._cached(("team", name), load)
 
     def tag_ids(self, names: Iterable[str]) -> list[int]:
         wanted = sorted({n for n in names if n})
@@ -255,7 +255,7 @@ class OdooGateway:
             rows = self.search_read("res.users", [["login", "=", login]], ["login"])
             return int(rows[0]["id"]) if rows else None
 
-        return self._cached(("user", login), load)  # type: ignore[no-any-return]
+        return self._cached(("user", login), load)
 
     def account_manager(self, partner_id: int) -> int | None:
         """The salesperson (res.partner.user_id) of the partner or of its company."""
@@ -273,7 +273,7 @@ class OdooGateway:
                 return self.account_manager(company_id)
             return None
 
-        return self._cached(("account_manager", partner_id), load)  # type: ignore[no-any-return]
+        return self._cached(("account_manager", partner_id), load)
 
     def model_id(self, model: str) -> int | None:
         """ir.model id of a model (as recorded: ir.model search); None when the user may not read ir.model."""
@@ -290,7 +290,7 @@ class OdooGateway:
         found = self._cached(("ir.model", model), load)
         if found:
             self.allowlist.model_ids[int(found)] = model
-        return found  # type: ignore[no-any-return]
+        return found
 
     def xmlid(self, module: str, name: str) -> int | None:
         def load() -> int | None:
@@ -302,14 +302,14 @@ class OdooGateway:
                 raise
             return int(result[1]) if result and result[1] else None
 
-        return self._cached(("xmlid", module, name), load)  # type: ignore[no-any-return]
+        return self._cached(("xmlid", module, name), load)
 
     def approval_category_id(self, name: str) -> int | None:
         def load() -> int | None:
             rows = self.search_read(self.fieldmap.approval_category_model, [["name", "=", name]], ["name"])
             return int(rows[0]["id"]) if rows else None
 
-        return self._cached(("approval.category", name), load)  # type: ignore[no-any-return]
+        return self._cached(("approval.category", name), load)
 
     # ------------------------------------------------------------------ marker searches
     def _verify(self, model: str, rows: list[dict[str, Any]], marker: str, shown: str, other: str) -> list[int]:
@@ -416,10 +416,6 @@ class OdooGateway:
     def refuse_unless_ours(self, model: str, record_id: int) -> None:
         if (model, record_id) not in self.created:
             raise WriteRefused(f"refused: {model}({record_id}) was not created by the product")
-
-
-def today_plus(days: int) -> date:
-    return (datetime.now(UTC) + timedelta(days=days)).date()
 
 
 def not_configured(message: str) -> OdooError:

@@ -10,39 +10,31 @@ reported confidence is calibrated on data the heads did not train on.
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cache, cached_property
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 import joblib
 import numpy as np
-import yaml
 from scipy.sparse import hstack
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold
 
+from agents.ports import Embedder
 from agents.state import REASON_CODES, Classification, RedactedMessage, Reference, SimilarCase
-from policies.engine import at7_codes
-from tools.memory.embeddings import SentenceEmbedder
+from agents.text_patterns import PLACEHOLDER, SENTENCE_BOUNDARY
+from policies.engine import PolicyBook
 from tools.reasoner.tfidf_row import SparseRow, TfidfRowEncoder
 
 log = logging.getLogger(__name__)
 LABELS = list(REASON_CODES)
-_SENTENCES = re.compile(r"(?<=[.!?])\s+|\n+")
-_PLACEHOLDER = re.compile(r"<[A-Z_]+_\d+>")
-
-
-@cache
-def reasoner_policy() -> dict[str, Any]:
-    return yaml.safe_load((Path(__file__).parents[2] / "policies" / "reasoner.yaml").read_text(encoding="utf-8"))
 
 
 def _clean(text: str) -> str:
-    return _PLACEHOLDER.sub(" ", text)
+    return PLACEHOLDER.sub(" ", text)
 
 
 @dataclass
@@ -140,10 +132,12 @@ def _knn_from_vectors(query: np.ndarray, bank: np.ndarray, bank_y: Sequence[str]
     return out
 
 
-def train_local_model(texts: list[str], vectors: np.ndarray, reasons: list[str], seed: int = 7) -> LocalModel:
+def train_local_model(
+    texts: list[str], vectors: np.ndarray, reasons: list[str], policy: PolicyBook, seed: int = 7
+) -> LocalModel:
     """Fit heads on everything; fit mix weights and temperature on out-of-fold predictions."""
     y = np.array(reasons)
-    k = int(reasoner_policy()["k_similar"])
+    k = int(policy.reasoner["k_similar"])
     folds = StratifiedKFold(n_splits=5, shuffle=True, random_state=seed)
     oof = {name: np.zeros((len(y), len(LABELS))) for name in ("e", "w", "k")}
     for train_idx, test_idx in folds.split(vectors, y):
@@ -155,7 +149,7 @@ def train_local_model(texts: list[str], vectors: np.ndarray, reasons: list[str],
         oof["k"][test_idx] = _knn_from_vectors(vectors[test_idx], vectors[train_idx], list(y[train_idx]), k)
     truth = np.array([LABELS.index(r) for r in y])
     best: tuple[float, tuple[float, float, float], float] = (np.inf, (1 / 3, 1 / 3, 1 / 3), 1.0)
-    grid = [float(g) for g in reasoner_policy()["mix_grid"]]
+    grid = [float(g) for g in policy.reasoner["mix_grid"]]
     for we in grid:
         for ww in grid:
             wk = 1.0 - we - ww
@@ -183,16 +177,17 @@ def _temper(p: np.ndarray, temperature: float) -> np.ndarray:
 class LocalReasoner:
     name = "local"
 
-    def __init__(self, model: LocalModel, embedder: SentenceEmbedder, abstain_below: float | None = None) -> None:
+    def __init__(
+        self, model: LocalModel, embedder: Embedder, policy: PolicyBook, abstain_below: float | None = None
+    ) -> None:
         self.model = model
         self.embedder = embedder
-        self.abstain_below = (
-            float(reasoner_policy()["abstain_below"]) if abstain_below is None else abstain_below
-        )
+        self.policy = policy
+        self.abstain_below = float(policy.reasoner["abstain_below"]) if abstain_below is None else abstain_below
 
     @classmethod
-    def load(cls, path: Path, embedder: SentenceEmbedder) -> LocalReasoner:
-        return cls(joblib.load(path), embedder)
+    def load(cls, path: Path, embedder: Embedder, policy: PolicyBook) -> LocalReasoner:
+        return cls(joblib.load(path), embedder, policy)
 
     def save(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -209,11 +204,11 @@ class LocalReasoner:
         reason = LABELS[best]
         abstain = confidence < self.abstain_below
         return Classification(
-            reason=None if abstain else reason,  # type: ignore[arg-type]
+            reason=None if abstain else reason,
             confidence=round(confidence, 4),
             abstained=abstain,
             evidence=self._evidence(text, word_row, best),
-            at7_codes=[] if abstain else at7_codes(reason),  # type: ignore[arg-type]
+            at7_codes=[] if abstain else self.policy.at7_codes(reason),
             reasoner="local",
             probabilities={label: round(float(p), 4) for label, p in zip(LABELS, probs, strict=True)},
         )
@@ -232,7 +227,7 @@ class LocalReasoner:
         Each word n-gram of the message contributes tf-idf x weight to the reason's score; a sentence
         scores the sum of the positive contributions of the n-grams it contains. This reuses the
         message's own features instead of vectorising every sentence again."""
-        sentences = [s.strip() for s in _SENTENCES.split(text) if len(s.strip()) > 8][:40]
+        sentences = [s.strip() for s in SENTENCE_BOUNDARY.split(text) if len(s.strip()) > 8][:40]
         if not sentences:
             return text[:200]
         head = self.model.head_w

@@ -254,8 +254,9 @@ class CaseStore:
         with self.engine.begin() as conn:
             conn.execute(_UPDATE_CASE, {"_case_id": case_id, "updated_at": now, **values})
 
-    def save_redacted(self, case_id: str, redacted: RedactedMessage, now: datetime) -> None:
-        self.update_case(case_id, now, status="redacted", **redacted_columns(redacted))
+    def save_triage(self, case_id: str, now: datetime, redacted: RedactedMessage, **values: Any) -> None:
+        """The triaged case row, written once: the redacted message's columns and what was understood."""
+        self.update_case(case_id, now, **redacted_columns(redacted), **values)
 
     def set_status(self, case_id: str, status: CaseStatus, now: datetime) -> None:
         self.update_case(case_id, now, status=status)

@@ -38,10 +38,6 @@ CLOSED_CASE_STATUSES = ("closed", "rejected")
 _DISPATCH_CASE_STATUSES = ("approved", "dispatched", "dispatch_failed")
 
 
-def utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
 def _utc(value: datetime | None) -> datetime | None:
     if value is None:
         return None
@@ -103,9 +99,8 @@ def new_outbox_id() -> str:
 # ---------------------------------------------------------------------- enqueue
 
 
-def insert_items(conn: Connection, case_id: str, items: Sequence[OutboxItem], now: datetime | None = None) -> list[str]:
+def insert_items(conn: Connection, case_id: str, items: Sequence[OutboxItem], *, now: datetime) -> list[str]:
     """Insert the items not yet in the outbox (by idempotency key); the row ids of all of them."""
-    now = now or utcnow()
     ids: list[str] = []
     o = t.outbox
     for position, item in enumerate(items):
@@ -169,15 +164,14 @@ def find_open_ticket_key(
     return None
 
 
-def enqueue(engine: Engine, case: DispatchCase, approved: Proposal, now: datetime | None = None) -> list[str]:
+def enqueue(engine: Engine, case: DispatchCase, approved: Proposal, *, now: datetime) -> list[str]:
     """Queue the approved actions of a case, idempotently; a follow-up becomes a note on the open ticket."""
-    now = now or utcnow()
     with engine.begin() as conn:
         if case.open_ticket_key is None:
             open_key = find_open_ticket_key(conn, case.case_id, case.references)
             if open_key:
                 case = case.model_copy(update={"open_ticket_key": open_key})
-        ids = insert_items(conn, case.case_id, build_outbox_items(case, approved), now)
+        ids = insert_items(conn, case.case_id, build_outbox_items(case, approved), now=now)
         refresh_case(conn, case.case_id, now)
     log.info("case %s: %d outbox row(s) queued", case.case_id, len(ids))
     return ids
@@ -210,21 +204,6 @@ def dispatch_case_from_row(row: Any, ui_base_url: str) -> DispatchCase:
     )
 
 
-class OutboxActionQueue:
-    """`agents.nodes.ActionQueue` on the outbox: enqueue(case_id, approved, decided_by, role) -> row ids."""
-
-    def __init__(self, engine: Engine, ui_base_url: str) -> None:
-        self.engine = engine
-        self.ui_base_url = ui_base_url
-
-    def enqueue(self, case_id: str, approved: Proposal, decided_by: str, role: str) -> list[str]:
-        with self.engine.connect() as conn:
-            row = conn.execute(select(t.cases).where(t.cases.c.id == case_id)).first()
-        if row is None:
-            raise LookupError(f"case {case_id} is not in the store")
-        return enqueue(self.engine, dispatch_case_from_row(row, self.ui_base_url), approved)
-
-
 # ---------------------------------------------------------------------- claim and record
 
 
@@ -237,10 +216,9 @@ def _due(now: datetime) -> Any:
 
 
 def claim(
-    engine: Engine, worker: str, lease: timedelta, now: datetime | None = None, limit: int = 1
+    engine: Engine, worker: str, lease: timedelta, *, now: datetime, limit: int = 1
 ) -> list[OutboxRow]:
     """Claim up to `limit` due rows for `worker` (attempts + 1, status sending, lease until now + lease)."""
-    now = now or utcnow()
     o = t.outbox
     candidates = select(o.c.id).where(_due(now)).order_by(o.c.next_attempt_at, o.c.created_at).limit(limit)
     if engine.dialect.name == "postgresql":
@@ -266,9 +244,8 @@ def _owned(row_id: str, worker: str) -> Any:
     return and_(o.c.id == row_id, o.c.status == SENDING, o.c.claimed_by == worker)
 
 
-def renew(engine: Engine, row_id: str, worker: str, lease: timedelta, now: datetime | None = None) -> bool:
+def renew(engine: Engine, row_id: str, worker: str, lease: timedelta, *, now: datetime) -> bool:
     """Extend the lease before a create; False when the row is no longer ours (do not create then)."""
-    now = now or utcnow()
     with engine.begin() as conn:
         result = conn.execute(update(t.outbox).where(_owned(row_id, worker)).values(claimed_until=now + lease))
     return bool(result.rowcount)
@@ -285,7 +262,7 @@ def _finish(engine: Engine, row_id: str, worker: str, values: dict[str, Any], no
 
 
 def mark_sent(
-    engine: Engine, row_id: str, worker: str, odoo_model: str, odoo_id: int, now: datetime | None = None
+    engine: Engine, row_id: str, worker: str, odoo_model: str, odoo_id: int, *, now: datetime
 ) -> bool:
     return _finish(
         engine,
@@ -299,33 +276,33 @@ def mark_sent(
             "claimed_until": None,
             "last_error": None,
         },
-        now or utcnow(),
+        now,
     )
 
 
 def mark_retry(
-    engine: Engine, row_id: str, worker: str, error: str, next_at: datetime, now: datetime | None = None
+    engine: Engine, row_id: str, worker: str, error: str, next_at: datetime, *, now: datetime
 ) -> bool:
     return _finish(
         engine,
         row_id,
         worker,
         {"status": PENDING, "next_attempt_at": next_at, "claimed_by": None, "claimed_until": None, "last_error": error},
-        now or utcnow(),
+        now,
     )
 
 
-def mark_needs_person(engine: Engine, row_id: str, worker: str, error: str, now: datetime | None = None) -> bool:
+def mark_needs_person(engine: Engine, row_id: str, worker: str, error: str, *, now: datetime) -> bool:
     return _finish(
         engine,
         row_id,
         worker,
         {"status": NEEDS_PERSON, "claimed_by": None, "claimed_until": None, "last_error": error},
-        now or utcnow(),
+        now,
     )
 
 
-def defer(engine: Engine, row_id: str, worker: str, until: datetime, note: str, now: datetime | None = None) -> bool:
+def defer(engine: Engine, row_id: str, worker: str, until: datetime, note: str, *, now: datetime) -> bool:
     """Put a claimed row back without counting the attempt (it waits for its parent ticket)."""
     o = t.outbox
     return _finish(
@@ -342,15 +319,14 @@ def defer(engine: Engine, row_id: str, worker: str, until: datetime, note: str, 
             else func.greatest(o.c.attempts - 1, 0),
             "last_error": note,
         },
-        now or utcnow(),
+        now,
     )
 
 
 def requeue(
-    engine: Engine, *, row_ids: Sequence[str] | None = None, case_id: str | None = None, now: datetime | None = None
+    engine: Engine, *, row_ids: Sequence[str] | None = None, case_id: str | None = None, now: datetime
 ) -> int:
     """After a person fixed the cause: needs_person rows back to pending, attempts reset."""
-    now = now or utcnow()
     o = t.outbox
     where = [o.c.status == NEEDS_PERSON]
     if row_ids is not None:

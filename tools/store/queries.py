@@ -20,7 +20,7 @@ import pandas as pd
 from sqlalchemy import Engine, Select, and_, case, func, literal_column, or_, select
 
 from agents.ports import Clock
-from agents.review_service import User
+from agents.state import User
 from policies.roles import require
 from tools.store import schema as t
 

@@ -215,3 +215,16 @@ labelled_exports = Table(
     Column("exported_at", DateTime(timezone=True), nullable=False),
     Column("exported_by", String(64), nullable=False),
 )
+
+# Reviewed cases waiting to join the vector memory. A decision only queues them here, so recording it
+# never waits for the embedding model; a process that has the model loaded (a triage run, a worker,
+# `triage train`) embeds them (agents.training.TrainingService.learn_queued).
+memory_queue = Table(
+    "memory_queue",
+    metadata,
+    Column("case_id", String(40), primary_key=True),
+    Column("text", Text, nullable=False),  # redacted text only
+    Column("approved", JSON, nullable=False),  # the approved Proposal
+    Column("resolution", Text),
+    Column("queued_at", DateTime(timezone=True), nullable=False),
+)

@@ -7,10 +7,9 @@ import streamlit as st
 
 from agents.state import ROLES
 from policies.roles import PermissionDenied, allowed
-from ui.auth import UserStore, add_user, list_users
 from ui.components import show_denied, show_error
 from ui.services import reprocess_quarantined
-from ui.session import ROLE_LABELS, flash, require_user, runtime, show_flashes
+from ui.session import ROLE_LABELS, app, flash, require_user, show_flashes
 
 user = require_user()
 if not (allowed(user.role, "users.manage") or allowed(user.role, "quarantine.reprocess")):
@@ -19,13 +18,12 @@ if not (allowed(user.role, "users.manage") or allowed(user.role, "quarantine.rep
 
 st.title("Admin")
 show_flashes()
-rt = runtime()
+triage = app()
 
 if allowed(user.role, "users.manage"):
     st.header("Users")
-    store = UserStore(rt.engine, rt.clock)
     try:
-        users = list_users(user, store)
+        users = triage.users.list_users(user)
     except PermissionDenied as exc:
         show_denied(exc)
         users = []
@@ -47,7 +45,7 @@ if allowed(user.role, "users.manage"):
         new_password = st.text_input("Password (8 characters or more)", type="password", key="new_password")
         if st.form_submit_button("Save user"):
             try:
-                add_user(user, store, new_name, new_role, new_password, display_name=new_name or None)
+                triage.users.add_user(user, new_name, new_role, new_password, display_name=new_name or None)
             except (PermissionDenied, ValueError) as exc:
                 show_error(exc, "save the user")
             else:
@@ -56,7 +54,7 @@ if allowed(user.role, "users.manage"):
 
 if allowed(user.role, "quarantine.reprocess"):
     st.header("Quarantine")
-    items = rt.store.list_quarantine("open")
+    items = triage.store.list_quarantine("open")
     if not items:
         st.success("Nothing is in quarantine.")
     else:
@@ -77,7 +75,7 @@ if allowed(user.role, "quarantine.reprocess"):
         if st.button("Retry this input", key="q_reprocess"):
             with st.spinner("Re-parsing and triaging ..."):
                 try:
-                    outcome = reprocess_quarantined(user, rt, qid)
+                    outcome = reprocess_quarantined(user, triage, qid)
                 except Exception as exc:
                     show_error(exc, "retry the input")
                 else:

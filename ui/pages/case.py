@@ -25,7 +25,7 @@ from ui.components import (
     show_denied,
     show_error,
 )
-from ui.session import decision_service, flash, read_service, require_page, review_service, runtime, show_flashes
+from ui.session import app, decision_service, flash, read_service, require_page, review_service, show_flashes
 
 user = require_page("case.view")
 show_flashes()
@@ -48,7 +48,7 @@ if case is None:
     st.error(f"No case {case_id!r} in the store.")
     st.stop()
 
-now = runtime().clock.now()
+now = app().clock.now()
 created = utc(case["received_at"]) or utc(case["created_at"]) or now
 sla_due = utc(case["sla_due"])
 proposal = Proposal.model_validate(case["proposal"]) if case.get("proposal") else None

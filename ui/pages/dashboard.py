@@ -10,7 +10,7 @@ import streamlit as st
 from policies.roles import PermissionDenied
 from tools.store.queries import pending_approval_count, status_counts
 from ui.components import show_denied
-from ui.session import read_service, require_page, runtime
+from ui.session import app, read_service, require_page
 
 user = require_page("dashboard.view")
 st.title("Dashboard")
@@ -23,7 +23,7 @@ with st.spinner("Aggregating ..."):
         show_denied(exc)
         st.stop()
 
-engine = runtime().engine
+engine = app().engine
 counts = status_counts(engine)
 ageing = data["ageing"]
 m = st.columns(5)

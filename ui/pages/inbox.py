@@ -8,7 +8,7 @@ import streamlit as st
 from policies.roles import PermissionDenied
 from tools.store.queries import format_age, utc
 from ui.components import confidence_text, show_denied, show_error
-from ui.session import decision_service, flash, read_service, require_page, review_service, runtime, show_flashes
+from ui.session import app, decision_service, flash, read_service, require_page, review_service, show_flashes
 
 user = require_page("approval.decide")
 st.title("Supervisor inbox")
@@ -26,7 +26,7 @@ if not items:
 
 st.caption(f"{len(items)} approval(s) waiting, oldest first. Costs are planning values; credits and write-offs "
            "show the value at stake.")
-now = runtime().clock.now()
+now = app().clock.now()
 reads = read_service()
 for item in items:
     case = reads.case(user, item.case_id) or {}

@@ -14,7 +14,7 @@ import streamlit as st
 from tools.store.queries import reviewed_case_count
 from ui.components import show_error
 from ui.services import export_labels
-from ui.session import require_page, runtime
+from ui.session import app, require_page
 
 user = require_page("labels.export")
 st.title("Labelled export")
@@ -24,8 +24,8 @@ st.markdown(
     "final labels, and where each label came from), for the eval suite and for retraining."
 )
 
-rt = runtime()
-reviewed, exported = reviewed_case_count(rt.engine)
+triage = app()
+reviewed, exported = reviewed_case_count(triage.engine)
 c1, c2 = st.columns(2)
 c1.metric("Reviewed cases", reviewed)
 c2.metric("Already exported", exported)
@@ -41,12 +41,12 @@ if not available:
     )
 
 if available and st.button("Export reviewed cases", type="primary", key="export_labels"):
-    out_dir = Path(rt.settings.home) / "exports"
+    out_dir = Path(triage.settings.home) / "exports"
     out_dir.mkdir(parents=True, exist_ok=True)
-    path = out_dir / f"labelled-{rt.clock.now():%Y%m%dT%H%M%S}.jsonl"
+    path = out_dir / f"labelled-{triage.clock.now():%Y%m%dT%H%M%S}.jsonl"
     with st.spinner("Exporting reviewed cases ..."):
         try:
-            result = export_labels(user, rt.engine, path)
+            result = export_labels(user, triage.engine, path)
         except Exception as exc:
             show_error(exc, "export the reviewed cases")
         else:

@@ -9,7 +9,7 @@ config = context.config
 connection = config.attributes.get("connection")
 
 
-def _run(conn) -> None:  # type: ignore[no-untyped-def]
+def _run(conn) -> None:
     context.configure(connection=conn, target_metadata=metadata, render_as_batch=True)
     with context.begin_transaction():
         context.run_migrations()

@@ -5,22 +5,20 @@ from __future__ import annotations
 import argparse
 import getpass
 import os
+from typing import TYPE_CHECKING
 
-from rich.console import Console
 from rich.table import Table
 
-from agents.runtime import Runtime
-from agents.settings import Settings
-from ui.auth import UserStore
+from agents.terminal import out
 
-out = Console()
+if TYPE_CHECKING:
+    from agents.app import App
 
 
-def cmd_users_add(args: argparse.Namespace, settings: Settings) -> int:
+def cmd_users_add(args: argparse.Namespace, app: App) -> int:
     password = os.environ.get("TRIAGE_NEW_PASSWORD") or getpass.getpass(f"Password for {args.username}: ")
-    rt = Runtime(settings)
     try:
-        UserStore(rt.engine, rt.clock).upsert(args.username, args.role, password)
+        app.users.save_without_check(args.username, args.role, password)
     except ValueError as exc:
         out.print(f"[red]{exc}")
         return 2
@@ -28,12 +26,11 @@ def cmd_users_add(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def cmd_users_list(args: argparse.Namespace, settings: Settings) -> int:
-    rt = Runtime(settings)
+def cmd_users_list(args: argparse.Namespace, app: App) -> int:
     table = Table(title="Users")
     table.add_column("username")
     table.add_column("role")
-    for user in UserStore(rt.engine, rt.clock).list():
+    for user in app.users.store.list():
         table.add_row(user.username, user.role)
     out.print(table)
     return 0

@@ -1,8 +1,10 @@
-"""Local users with argon2-hashed passwords; the roles come from `policies/roles.yaml`."""
+"""Local users with argon2-hashed passwords in the case store (the user store adapter).
+
+Role checks on managing users happen in the service layer (`agents.user_service`), not here.
+"""
 
 from __future__ import annotations
 
-import builtins
 import logging
 from dataclasses import dataclass
 
@@ -11,22 +13,13 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from sqlalchemy import Engine, insert, select, update
 
 from agents.ports import Clock
-from agents.review_service import User
-from agents.state import ROLES
-from policies.roles import require
+from agents.state import ROLES, User
 from tools.store import schema as t
 
 log = logging.getLogger(__name__)
 _hasher = PasswordHasher()
 MIN_PASSWORD = 8
 
-# The demo's users (README lists them). Created only by `triage demo`, never in a real deployment.
-DEMO_USERS: list[tuple[str, str, str]] = [
-    ("cs.anna", "customer_service", "demo-cs-2026"),
-    ("sup.omar", "supervisor", "demo-sup-2026"),
-    ("ml.kim", "ml_owner", "demo-ml-2026"),
-    ("admin", "admin", "demo-admin-2026"),
-]
 
 
 @dataclass(frozen=True)
@@ -63,7 +56,7 @@ class UserStore:
         try:
             _hasher.verify(row.password_hash, password)
         except (VerifyMismatchError, VerificationError, InvalidHashError):
-            log.info("failed sign-in for %s", username)
+            log.info("failed sign-in (wrong password)")  # no username: it can be an e-mail address
             return None
         return User(username=row.username, role=row.role)
 
@@ -72,35 +65,7 @@ class UserStore:
             rows = conn.execute(select(t.users).order_by(t.users.c.username)).all()
         return [UserRecord(r.username, r.role, r.display_name) for r in rows]
 
-    def ensure_demo_users(self) -> builtins.list[tuple[str, str, str]]:  # `list` here is the method above
-        known = {u.username for u in self.list()}
-        for username, role, password in DEMO_USERS:
-            if username not in known:
-                self.upsert(username, role, password, display_name=username)
-        return DEMO_USERS
-
-
-# ------------------------------------------------------------------ checked user management
-# What the admin page calls: the role check happens here, server-side, not only in the UI.
-
-
-def role_of(engine: Engine, username: str) -> str | None:
-    """The role of a local user (used to map an OIDC identity to a role); None when unknown."""
-    with engine.connect() as conn:
-        return conn.execute(select(t.users.c.role).where(t.users.c.username == username)).scalar()
-
-
-def list_users(actor: User, store: UserStore) -> list[UserRecord]:
-    require(actor.role, "users.manage", actor.username)
-    return store.list()
-
-
-def add_user(
-    actor: User, store: UserStore, username: str, role: str, password: str, display_name: str | None = None
-) -> None:
-    """Create or update a local user (admins only); the password is hashed with argon2."""
-    require(actor.role, "users.manage", actor.username)
-    if not username.strip():
-        raise ValueError("a user needs a username")
-    store.upsert(username.strip(), role, password, display_name)
-    log.info("a local user was saved with role %s by an admin", role)  # no usernames in logs: they can be e-mails
+    def role_of(self, username: str) -> str | None:
+        """The role of a local user (used to map an OIDC identity to a role); None when unknown."""
+        with self.engine.connect() as conn:
+            return conn.execute(select(t.users.c.role).where(t.users.c.username == username)).scalar()
