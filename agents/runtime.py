@@ -110,4 +110,4 @@ class Runtime:
             return NoErp()
         from tools.odoo.reader import make_erp_reader
 
-        return make_erp_reader(self.settings)
+        return make_erp_reader(self.settings, clock=self.clock)

@@ -303,16 +303,100 @@ def build_models(edition: Edition, major: int) -> dict[str, ModelSpec]:
         },
     )
     # ---------------------------------------------------------------- stock, sale, purchase, delivery
+    add("uom.uom", "Product Unit of Measure", {"name": F("char", "Unit of Measure", required=True)})
+    # Quantities are computed per call from stock.quant and open moves, in the warehouse or location the
+    # call's context names (17 honours `warehouse`, 18 `warehouse_id`, both `location`: n20-n23).
+    qty = {
+        "qty_available": F("float", "Quantity On Hand", readonly=True, store=False),
+        "free_qty": F("float", "Free To Use Quantity ", readonly=True, store=False),
+        "virtual_available": F("float", "Forecasted Quantity", readonly=True, store=False),
+        "incoming_qty": F("float", "Incoming", readonly=True, store=False),
+        "outgoing_qty": F("float", "Outgoing", readonly=True, store=False),
+    }
+    if major >= 18:  # 18 has type consu/service/combo plus is_storable; 17 type + detailed_type (n24, n25)
+        kinds: dict[str, F] = {
+            "type": F(
+                "selection",
+                "Product Type",
+                required=True,
+                selection=(("consu", "Goods"), ("service", "Service"), ("combo", "Combo")),
+                default="consu",
+            ),
+            "is_storable": F("boolean", "Track Inventory", default=False),
+        }
+    else:
+        product_types = (("consu", "Consumable"), ("service", "Service"), ("product", "Storable Product"))
+        kinds = {
+            "type": F("selection", "Type", selection=product_types, default="consu"),
+            "detailed_type": F("selection", "Product Type", required=True, selection=product_types, default="consu"),
+        }
     add(
         "product.product",
         "Product",
         {
             "name": F("char", "Name", required=True),
             "default_code": F("char", "Internal Reference"),
+            "uom_id": F("many2one", "Unit of Measure", "uom.uom", required=True, default=1),
+            **kinds,
+            **qty,
         },
         order="default_code, name, id",
     )
-    add("stock.location", "Inventory Locations", {"name": F("char", "Location Name", required=True)}, rec_name="name")
+    add(
+        "stock.location",
+        "Inventory Locations",
+        {
+            "name": F("char", "Location Name", required=True),
+            "location_id": F("many2one", "Parent Location", "stock.location"),
+            "usage": F(
+                "selection",
+                "Location Type",
+                required=True,
+                selection=(
+                    ("supplier", "Vendor Location"),
+                    ("view", "View"),
+                    ("internal", "Internal Location"),
+                    ("customer", "Customer Location"),
+                    ("inventory", "Inventory Loss"),
+                    ("production", "Production"),
+                    ("transit", "Transit Location"),
+                ),
+                default="internal",
+            ),
+            "warehouse_id": F("many2one", "Warehouse", "stock.warehouse", readonly=True),
+        },
+        rec_name="name",
+    )
+    add(
+        "stock.warehouse",
+        "Warehouse",
+        {
+            "name": F("char", "Warehouse", required=True),
+            "code": F("char", "Short Name", required=True),
+            "lot_stock_id": F("many2one", "Location Stock", "stock.location", required=True),
+            "view_location_id": F("many2one", "View Location", "stock.location", required=True),
+            "company_id": F("many2one", "Company", "res.company", required=True, readonly=True, default=1),
+            "active": F("boolean", "Active", default=True),
+        },
+        order="sequence,id",
+    )
+    add(
+        "stock.quant",
+        "Quants",
+        {
+            "product_id": F("many2one", "Product", "product.product", required=True),
+            "location_id": F("many2one", "Location", "stock.location", required=True),
+            "warehouse_id": F("many2one", "Warehouse", "stock.warehouse", readonly=True, store=False),
+            "company_id": F("many2one", "Company", "res.company", readonly=True, default=1),
+            "quantity": F("float", "Quantity", readonly=True, default=0.0),
+            "reserved_quantity": F("float", "Reserved Quantity", required=True, readonly=True, default=0.0),
+            "available_quantity": F("float", "Available Quantity", readonly=True, store=False),
+            "inventory_quantity": F("float", "Counted Quantity", default=0.0),
+            "inventory_diff_quantity": F("float", "Difference", readonly=True, default=0.0),
+            "inventory_quantity_set": F("boolean", "Inventory Quantity Set", default=False),
+            "user_id": F("many2one", "Assigned To", "res.users"),
+        },
+    )
     add("crm.team", "Sales Team", {"name": F("char", "Sales Team", required=True)})
     add(
         "delivery.carrier",
@@ -381,6 +465,8 @@ def build_models(edition: Edition, major: int) -> dict[str, ModelSpec]:
             "product_id": F("many2one", "Product", "product.product", required=True),
             "product_uom_qty": F("float", "Demand", required=True),
             "quantity": F("float", "Quantity"),
+            "location_id": F("many2one", "Source Location", "stock.location", required=True),
+            "location_dest_id": F("many2one", "Destination Location", "stock.location", required=True),
             "state": F(
                 "selection",
                 "Status",
