@@ -131,7 +131,7 @@ class App:
             return NoErp()
         from tools.odoo.reader import make_erp_reader
 
-        return make_erp_reader(self.settings)
+        return make_erp_reader(self.settings, clock=self.clock)
 
     @cached_property
     def redactor(self) -> Redactor:

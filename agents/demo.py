@@ -42,7 +42,7 @@ def cmd_demo(args: argparse.Namespace, app: App) -> int:
     if not settings.odoo_url:
         from tools.odoo.sandbox import SandboxServer
 
-        sandbox = SandboxServer(settings.home, "community", port=_free_port(8069)).start()
+        sandbox = SandboxServer(settings.home, "community", port=_free_port(8069), scenario="ops-more").start()
         os.environ.update({"ODOO_URL": sandbox.url, **SANDBOX_ENV})
         settings = Settings()
         console.print(f"[yellow]Odoo SANDBOX[/] (an emulator, not a real Odoo) at {sandbox.url}")

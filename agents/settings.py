@@ -35,6 +35,9 @@ class Settings(BaseSettings):
     odoo_user: str | None = Field(default=None, alias="ODOO_USER")
     odoo_password: SecretStr | None = Field(default=None, alias="ODOO_PASSWORD")
     odoo_api_key: SecretStr | None = Field(default=None, alias="ODOO_API_KEY")
+    # Accounting's Odoo login: approved credits and write-offs become an activity for it on the case's
+    # ticket (the dispatcher reads it through tools.odoo.config.OdooOptions, like ODOO_SUPERVISOR_LOGIN).
+    odoo_accounting_login: str = Field(default="accounting", alias="ODOO_ACCOUNTING_LOGIN")
     ui_base_url: str = Field(default="http://127.0.0.1:8501", alias="TRIAGE_UI_BASE_URL")
 
     @property

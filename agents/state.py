@@ -40,7 +40,7 @@ Role = Literal["customer_service", "supervisor", "ml_owner", "admin"]
 ROLES: tuple[Role, ...] = get_args(Role)
 
 ActionKind = Literal["open_ticket", "request_approval", "schedule_activity", "draft_customer_update"]
-ApprovalKind = Literal["reroute", "expedite", "credit", "write_off"]
+ApprovalKind = Literal["reroute", "expedite", "credit", "write_off", "ship_from"]
 
 ReferenceKind = Literal[
     "tracking",
@@ -190,6 +190,7 @@ class ErpContext(Frozen):
     order_value: float | None = None
     promised_date: str | None = None
     error: str | None = None  # lookup failed; triage continues without it
+    stock: dict[str, Any] | None = None  # replacement stock in other warehouses (tools.odoo.stock); None: no check
 
 
 # --------------------------------------------------------------------------- decision

@@ -40,6 +40,11 @@ class PolicyFacts:
     order_value: float | None = None
     promised_date: date | None = None
     goods: str | None = None
+    # Replacement stock in another warehouse (ERP stock check): available | none | unknown, None: not checked
+    replacement_stock: str | None = None
+    replacement_warehouse: str | None = None
+    replacement_summary: str | None = None  # "Reno DC, 40 of 3 needed"
+    replacement_detail: str | None = None  # the facts for the approver: quantities, when read, transfer
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -49,6 +54,10 @@ class PolicyFacts:
             "order_value": self.order_value,
             "promised_date": self.promised_date.isoformat() if self.promised_date else None,
             "goods": self.goods,
+            "replacement_stock": self.replacement_stock,
+            "replacement_warehouse": self.replacement_warehouse,
+            "replacement_summary": self.replacement_summary,
+            "replacement_detail": self.replacement_detail,
         }
 
 
@@ -112,7 +121,20 @@ class PolicyBook:
         value = erp.order_value if erp.order_value is not None else _float(context.get("order_value"))
         promised = _date(erp.promised_date) or _date(context.get("promised_date"))
         goods = _str(context.get("goods")) or self._goods_from_text(redacted_text)
-        return PolicyFacts(reason, abstained, now, tier and tier.lower(), value, promised, goods and goods.lower())
+        stock = erp.stock or {}
+        return PolicyFacts(
+            reason,
+            abstained,
+            now,
+            tier and tier.lower(),
+            value,
+            promised,
+            goods and goods.lower(),
+            replacement_stock=_str(stock.get("status")),
+            replacement_warehouse=_str(stock.get("best")),
+            replacement_summary=_str(stock.get("summary") or stock.get("note")),
+            replacement_detail=_stock_detail(stock) if stock else None,
+        )
 
     def decide(self, facts: PolicyFacts) -> PolicyDecision:
         prio_cfg = self.priority_cfg
@@ -155,6 +177,20 @@ class PolicyBook:
         return None
 
 
+def _stock_detail(stock: dict[str, Any]) -> str:
+    """The stock facts as one line: per product the free quantity in each other warehouse."""
+    transfer = (stock.get("transfer") or {}).get("name") or "?"
+    if stock.get("status") == "unknown":
+        return f"{stock.get('note')} (transfer {transfer}, read {stock.get('read_at')})"
+    parts = []
+    for p in stock.get("products") or []:
+        free = (
+            ", ".join(f"{w['warehouse']} {w['free']:g} free" for w in p.get("warehouses") or []) or "no other warehouse"
+        )
+        parts.append(f"{p['product']}: {p['needed']:g} needed; {free}")
+    return f"Transfer {transfer}, stock read {stock.get('read_at')}: " + "; ".join(parts)
+
+
 def _actions(facts: PolicyFacts, priority: Priority, cfg: dict[str, Any]) -> list[ProposedAction]:
     seen: set[tuple[str, str | None]] = set()
     actions: list[ProposedAction] = []
@@ -166,13 +202,17 @@ def _actions(facts: PolicyFacts, priority: Priority, cfg: dict[str, Any]) -> lis
         if key in seen:
             continue
         seen.add(key)
+        values = facts.as_dict()
+        detail = f"rule {rule['id']}"
+        if spec.get("detail"):
+            detail = f"{str(spec['detail']).format(**values)} ({detail})"
         actions.append(
             ProposedAction(
                 kind=spec["kind"],
                 approval_kind=spec.get("approval_kind"),
                 role_required=spec["role"],
-                title=spec["title"],
-                detail=f"rule {rule['id']}",
+                title=str(spec["title"]).format(**values),
+                detail=detail,
                 amount=_amount(spec.get("approval_kind"), facts, cfg),
             )
         )
@@ -202,6 +242,10 @@ def _matches(when: dict[str, Any], facts: PolicyFacts, priority: Priority | None
         if key == "customer_tier" and facts.customer_tier not in expected:
             return False
         if key == "goods" and facts.goods not in expected:
+            return False
+        if key == "replacement_stock" and facts.replacement_stock not in expected:
+            return False
+        if key == "replacement_stock_not" and facts.replacement_stock in expected:
             return False
         if key == "order_value_at_least" and (facts.order_value is None or facts.order_value < expected):
             return False

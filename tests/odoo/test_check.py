@@ -90,3 +90,19 @@ def test_check_and_dispatch_shape_on_19(tmp_path: Path) -> None:
         with pytest.raises(OdooError) as err:
             gw.execute_kw("helpdesk.ticket", "check_access_rights", ["create"], {"raise_exception": False})
         assert err.value.info.odoo_exception == "builtins.AttributeError"
+
+
+def test_check_reports_a_missing_accounting_user(sandbox: SandboxServer) -> None:
+    assert run_check(FakeSettings(sandbox.url))["accounting_user"] == "accounting"  # seeded: no problem
+    report = run_check(FakeSettings(sandbox.url), OdooOptions(ODOO_ACCOUNTING_LOGIN="ap.clerk"))
+    assert report["ok"] is False and report["accounting_user"] == "ap.clerk"
+    [problem] = [p for p in report["problems"] if "ap.clerk" in p]
+    assert problem.startswith("Accounting user 'ap.clerk' not found") and "ODOO_ACCOUNTING_LOGIN" in problem
+
+
+def test_check_notes_a_user_that_cannot_read_stock(tmp_path: Path) -> None:
+    with SandboxServer(tmp_path / "more", "community", "17.0", scenario="ops-more") as server:
+        lena = run_check(FakeSettings(server.url, user="am.lena", password="am-lena-pw-123"))
+        bot = run_check(FakeSettings(server.url, user="triage-bot", password="triage-bot-pw-123"))
+    assert any("may not read stock.quant" in n for n in lena["notes"])
+    assert not any("stock.quant" in n for n in bot["notes"])

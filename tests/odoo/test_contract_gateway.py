@@ -302,3 +302,74 @@ def test_recorded_validation_and_missing_model_errors(replay: tuple[Replay, str]
     assert err.value.code == "validation"
     assert "Field: Description (description)" in err.value.info.message
     assert_clean(app)
+
+
+MORE = [("odoo17-ops", "odoo17-ops-more", "odoo17ops", 17), ("odoo18-ops", "odoo18-ops-more", "odoo18ops", 18)]
+BOT = [8, "triage-bot-pw-123"]
+
+
+def as_bot(exchanges: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A recorded admin exchange as the stock user triage-bot (uid 8) would send it (n29 shows it may)."""
+    out = copy.deepcopy(exchanges)
+    for exchange in out:
+        args = exchange["request"]["body"]["params"]["args"]
+        args[1:3] = BOT
+        if len(args) > 6 and isinstance(args[6], dict) and "context" in args[6]:
+            args[6]["context"]["uid"] = 8
+    return out
+
+
+@pytest.mark.parametrize(("ops", "more", "db", "major"), MORE)
+def test_stock_check_queries_as_recorded(replay: tuple[Replay, str], ops: str, more: str, db: str, major: int) -> None:
+    """The stock check sends exactly the recorded n-series reads (moves n11, warehouses n12, quants n29), as
+    the stock user, and reads their answers: Reno DC has 40 free of the 3 WH/OUT/00002 needs."""
+    from tests.support.clock import FakeClock
+    from tools.odoo.stock import StockChecker
+
+    app, url = replay
+    app.expect(*step(more, "n28_login_triage_bot"), *as_bot(step(ops, "x12_ir_module_module_installed_only")))
+    gw = OdooGateway(OdooTarget.from_url(url, db, "triage-bot", "triage-bot-pw-123", 5))
+    gw.connect()
+    app.expect(*as_bot(step(more, "n11_moves_of_wh_out_00002")))
+    app.expect(*as_bot(step(more, "n01_warehouse_create_wh2", 0)), *as_bot(step(more, "n12_warehouse_search_read")))
+    app.expect(
+        *as_bot(step(more, "n04_quant_create_inventory_quantity_no_inventory_mode", 0)),
+        *step(more, "n29_triage_bot_quant_search_read"),
+    )
+    picking = {"id": 3, "name": "WH/OUT/00002", "picking_type_code": "outgoing", "state": "assigned"}
+    stock = StockChecker(gw, FakeClock()).check(picking)
+    assert_clean(app)
+    assert stock is not None and stock["status"] == "available" and stock["best"] == "Reno DC"
+    assert stock["source_warehouses"] == ["My Company"]  # WH/Stock (8) is the moves' source
+    assert stock["products"] == [
+        {
+            "product_id": 2,
+            "product": "[NW-WIDGET] Northwind Widget",
+            "needed": 3.0,
+            "warehouses": [{"warehouse_id": 2, "warehouse": "Reno DC", "free": 40.0, "covers": True}],
+        }
+    ]
+    assert stock["summary"] == "Reno DC, 40 of 3 needed"
+
+
+@pytest.mark.parametrize(("ops", "more", "db", "major"), MORE)
+def test_stock_check_names_a_version_without_a_field(
+    replay: tuple[Replay, str], ops: str, more: str, db: str, major: int
+) -> None:
+    """A recorded "Invalid field" answer (n26: free_qty is not a stock.quant field) becomes "stock unknown"
+    naming it, instead of failing the triage."""
+    from tests.support.clock import FakeClock
+    from tools.odoo.stock import StockChecker
+
+    app, url = replay
+    app.expect(*step(more, "n28_login_triage_bot"), *as_bot(step(ops, "x12_ir_module_module_installed_only")))
+    gw = OdooGateway(OdooTarget.from_url(url, db, "triage-bot", "triage-bot-pw-123", 5))
+    gw.connect()
+    error = copy.deepcopy(step(more, "n26_quant_search_read_unknown_field"))
+    moves = as_bot(step(more, "n11_moves_of_wh_out_00002"))
+    moves[1]["response"] = error[0]["response"]  # the moves' read answered with the recorded ValueError
+    app.expect(*moves)
+    stock = StockChecker(gw, FakeClock()).check({"id": 3, "name": "WH/OUT/00002", "picking_type_code": "outgoing"})
+    assert_clean(app)
+    assert stock is not None and stock["status"] == "unknown"
+    assert "lacks a field" in stock["note"] and "Invalid field 'free_qty' on model 'stock.quant'" in stock["note"]

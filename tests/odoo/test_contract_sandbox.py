@@ -111,6 +111,12 @@ def compare(exchange: dict[str, Any], status: int, text: str) -> list[str]:
         if got["error"]["code"] != want["error"]["code"] or got["error"]["message"] != want["error"]["message"]:
             problems.append(f"{label}: error code/message differ")
         return problems
+    if "result" not in want and "error" not in want:  # Odoo leaves "result" out of a None answer (n06, n73)
+        return (
+            []
+            if "result" not in got and "error" not in got
+            else [f"{label}: answered {text[:200]}, recorded no result"]
+        )
     if "result" not in got:
         return [f"{label}: answered an error {got['error']['data']['message'][:200]}, recorded a result"]
     params = exchange["request"]["body"].get("params", {})
@@ -167,9 +173,7 @@ def test_sandbox_answers_the_ops_recordings(tmp_path: Path, folder: str, db: str
 
 
 @pytest.mark.parametrize(("folder", "db", "version"), OPS, ids=["17", "18"])
-def test_replay_depends_on_the_given_clock_not_the_machines(
-    tmp_path: Path, folder: str, db: str, version: str
-) -> None:
+def test_replay_depends_on_the_given_clock_not_the_machines(tmp_path: Path, folder: str, db: str, version: str) -> None:
     """A year past the recordings, the only answers that change are the activity states, which Odoo
     computes from "today": so the sandbox takes today from its clock and nothing from the machine."""
     _, problems = replay_ops(tmp_path, folder, db, version, RecordingClock(offset=timedelta(days=365)))

@@ -120,6 +120,17 @@ def _setup(gw: OdooGateway, report: dict[str, Any], options: OdooOptions, helpde
                 )
     if gw.user_id(options.supervisor_login) is None:
         problems.append(f"Supervisor user {options.supervisor_login!r} not found: set ODOO_SUPERVISOR_LOGIN.")
+    report["accounting_user"] = options.accounting_login
+    if gw.user_id(options.accounting_login) is None:
+        problems.append(
+            f"Accounting user {options.accounting_login!r} not found: approved credits and write-offs could not be "
+            "announced to Accounting. Create the user or set ODOO_ACCOUNTING_LOGIN."
+        )
+    if gw.can("stock.quant", "read") is False:
+        notes.append(
+            f"The user {gw.target.login!r} may not read stock.quant: replacement stock in other warehouses shows as "
+            "'stock unknown' (give it Inventory / User)."
+        )
     if gw.xmlid("mail", "mail_activity_data_todo") is None:
         notes.append("Activity type mail.mail_activity_data_todo not found: activities are created without a type.")
     ticket_model = gw.fieldmap.ticket_model

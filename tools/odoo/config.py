@@ -2,8 +2,8 @@
 
 Connection: ODOO_URL, ODOO_DB, ODOO_USER and ODOO_PASSWORD or ODOO_API_KEY (from `agents.settings`).
 Set-up names (all optional, read from the environment here until the lead folds them into Settings):
-ODOO_HELPDESK_TEAM, ODOO_APPROVALS_TEAM, ODOO_SUPERVISOR_LOGIN, ODOO_TIMEOUT_S, ODOO_APPROVAL_CATEGORIES
-("reroute=Reroute,credit=Credit note,..."), ODOO_TIER_PREFIX, ODOO_REQUEST_LIMIT_S.
+ODOO_HELPDESK_TEAM, ODOO_APPROVALS_TEAM, ODOO_SUPERVISOR_LOGIN, ODOO_ACCOUNTING_LOGIN, ODOO_TIMEOUT_S,
+ODOO_APPROVAL_CATEGORIES ("reroute=Reroute,credit=Credit note,..."), ODOO_TIER_PREFIX, ODOO_REQUEST_LIMIT_S.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ DEFAULT_APPROVAL_CATEGORIES = {
     "expedite": "Expedite",
     "credit": "Credit",
     "write_off": "Write-off",
+    "ship_from": "Ship from warehouse",
 }
 
 
@@ -31,6 +32,8 @@ class OdooOptions(BaseSettings):
     helpdesk_team: str = Field(default="Logistics exceptions", alias="ODOO_HELPDESK_TEAM")
     approvals_team: str = Field(default="Approvals", alias="ODOO_APPROVALS_TEAM")
     supervisor_login: str = Field(default="supervisor", alias="ODOO_SUPERVISOR_LOGIN")
+    # who hears about approved credits and write-offs (an activity on the case's ticket); also in Settings
+    accounting_login: str = Field(default="accounting", alias="ODOO_ACCOUNTING_LOGIN")
     timeout_s: float = Field(default=30.0, alias="ODOO_TIMEOUT_S")
     approval_categories_spec: str = Field(default="", alias="ODOO_APPROVAL_CATEGORIES")
     tier_prefix: str = Field(default="Tier:", alias="ODOO_TIER_PREFIX")

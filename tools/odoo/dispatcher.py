@@ -279,6 +279,16 @@ class Dispatcher:
             return self._activity(row, gw, target, p["summary"], p["note"], self._assignee(gw, p))
         if row.kind == "approval":
             return self._approval(row, gw)
+        if row.kind == "accounting":
+            if target is None:
+                raise ConfigMissing("Accounting's activity needs the ticket it belongs to.")
+            accountant = gw.user_id(self.options.accounting_login)
+            if accountant is None:
+                raise ConfigMissing(
+                    f"The accounting user {self.options.accounting_login!r} does not exist in Odoo: "
+                    "create it or set ODOO_ACCOUNTING_LOGIN."
+                )
+            return self._activity(row, gw, target, p["summary"], p["note"], accountant)
         raise ConfigMissing(f"Unknown outbox kind {row.kind!r}.")
 
     # ------------------------------------------------------------------ kinds

@@ -7,7 +7,11 @@ One case gives:
 - `approval` per approval asked for (approval.request where Approvals is installed, else a ticket in
   the approvals team with an activity for the supervisor: the dispatcher decides at send time);
 - `activity` per scheduled activity (for the assignee, else the customer's account manager);
-- `note` per draft customer update (an internal note: nothing is e-mailed to the customer).
+- `note` per draft customer update (an internal note: nothing is e-mailed to the customer);
+- `accounting` per approved credit or write-off: an activity on the case's ticket for Accounting
+  (ODOO_ACCOUNTING_LOGIN) with the amount, the reason and the order.
+Approvals carry the case's replacement-stock check (warehouses, free quantities, when read, the
+transfer) when there was one.
 
 Every item carries its idempotency key and the marker derived from it. The marker is
 `[triage:<24 hex>]`: no `_` or `%` (wildcards in Odoo's ilike, see recordings x10/x11), fixed length
@@ -24,7 +28,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from agents.state import ApprovalKind, Priority, Proposal, ProposedAction, ReasonCode, Reference
 
-OutboxKind = Literal["ticket", "approval", "activity", "note"]
+OutboxKind = Literal["ticket", "approval", "activity", "note", "accounting"]
 MAX_MESSAGE_CHARS = 20_000
 
 REASON_LABELS: dict[str, str] = {
@@ -46,7 +50,9 @@ APPROVAL_LABELS: dict[str, str] = {
     "expedite": "Expedite",
     "credit": "Credit",
     "write_off": "Write-off",
+    "ship_from": "Ship from another warehouse",
 }
+ACCOUNTING_KINDS = ("credit", "write_off")  # approved, these tell Accounting
 ACTIVITY_DEADLINE_DAYS: dict[str, int] = {"P1": 0, "P2": 1, "P3": 2, "P4": 5}
 # Reference kinds that identify a shipment (dates and places do not).
 SHIPMENT_REFERENCE_KINDS = frozenset(
@@ -73,6 +79,8 @@ class DispatchCase(BaseModel):
     # Idempotency key of the ticket of an open case about the same shipment: set for a follow-up
     # message, which then becomes a chatter note on that ticket instead of a new ticket.
     open_ticket_key: str | None = None
+    order_name: str | None = None  # the ERP order (S00002), for Accounting
+    stock: dict[str, Any] | None = None  # the replacement-stock check of the ERP context
 
 
 class OutboxItem(BaseModel):
@@ -214,6 +222,10 @@ def build_outbox_items(case: DispatchCase, approved: Proposal) -> list[OutboxIte
                 f"<p><b>{_e(action.title)}</b></p><p>{_e(action.detail)}</p><p>{marker_for(key)}</p>"
             )
             items.append(_item(key, "note", {"body": body, "parent_key": parent}))
+    for money in ACCOUNTING_KINDS:
+        told = next((a for a in approved.actions if a.kind == "request_approval" and a.approval_kind == money), None)
+        if told is not None:
+            items.append(_accounting_item(case, approved, f"{case.case_id}:accounting:{money}", money, told, parent))
     for kind in case.approvals_needed:
         if kind not in asked:
             asked.add(kind)
@@ -244,6 +256,7 @@ def _approval_item(
     amount = f"<p><b>Amount:</b> {action.amount:.2f}</p>" if action.amount is not None else ""
     reason = (
         f"<p><b>{_e(label)} requested:</b> {_e(action.title)}</p>{detail}{amount}"
+        + stock_block(case.stock)
         + case_block(case, approved, "Case")
         + f"<p>{marker}</p>"
     )
@@ -257,6 +270,70 @@ def _approval_item(
             "reason": reason,
             "partner_id": case.customer_partner_id,
             "priority": approved.priority,
+            "parent_key": parent,
+        },
+    )
+
+
+def stock_block(stock: dict[str, Any] | None) -> str:
+    """The replacement-stock check as HTML: per product, free quantity per other warehouse, when read, the transfer."""
+    if not stock:
+        return ""
+    transfer = stock.get("transfer") or {}
+    link = (
+        f'<a href="{_e(transfer["url"])}">{_e(transfer.get("name") or "transfer")}</a>'
+        if transfer.get("url")
+        else _e(transfer.get("name") or "")
+    )
+    head = f"<p><b>Replacement stock</b> (transfer {link}, read {_e(stock.get('read_at') or '?')})</p>"
+    if stock.get("status") == "unknown":
+        return head + f"<p>{_e(stock.get('note') or 'stock unknown')}</p>"
+    rows = []
+    for p in stock.get("products") or []:
+        for w in p.get("warehouses") or []:
+            rows.append(
+                f"<tr><td>{_e(p.get('product'))}</td><td>{_e(w.get('warehouse'))}</td>"
+                f"<td>{float(w.get('free') or 0):g}</td><td>{float(p.get('needed') or 0):g}</td>"
+                f"<td>{'yes' if w.get('covers') else 'no'}</td></tr>"
+            )
+    table = (
+        "<table><tr><th>Product</th><th>Warehouse</th><th>Free</th><th>Needed</th><th>Covers</th></tr>"
+        + "".join(rows)
+        + "</table>"
+        if rows
+        else "<p>No other warehouse.</p>"
+    )
+    verdict = f"<p>{_e(stock.get('summary') or '')}</p>" if stock.get("summary") else ""
+    return head + table + verdict
+
+
+def _accounting_item(
+    case: DispatchCase, approved: Proposal, key: str, kind: str, action: ProposedAction, parent: str
+) -> OutboxItem:
+    """Accounting's activity for an approved credit or write-off: amount, reason, order (no personal data)."""
+    marker = marker_for(key)
+    label = APPROVAL_LABELS[kind]
+    reason = approved.reason or case.reason
+    amount = f"{action.amount:.2f}" if action.amount is not None else "to be set"
+    note = (
+        f"<p><b>{_e(label)} approved</b></p>"
+        f"<p><b>Amount:</b> {_e(amount)}</p>"
+        f"<p><b>Reason:</b> {_e(REASON_LABELS.get(reason or '', 'unclassified'))}</p>"
+        f"<p><b>Order:</b> {_e(case.order_name or 'unknown')}</p>"
+        f"<p>{_e(approved.summary or case.summary)}</p>"
+        f'<p><a href="{_e(case.case_url)}">Open case {_e(case.case_id)} in Exception Triage</a></p>'
+        f"<p>{marker}</p>"
+    )
+    return _item(
+        key,
+        "accounting",
+        {
+            "summary": f"{label} approved: {amount} ({case.order_name or 'no order'})"[:120],
+            "note": note,
+            "approval_kind": kind,
+            "amount": action.amount,
+            "order": case.order_name,
+            "deadline_days": ACTIVITY_DEADLINE_DAYS.get(approved.priority, 2),
             "parent_key": parent,
         },
     )

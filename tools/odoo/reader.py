@@ -9,7 +9,9 @@ Lookups, in order (each a recorded query shape):
 3. the order through the transfer's `sale_id`/`purchase_id`, else by name / client ref (r08-r10);
 4. the customer (the order's partner, else the transfer's) and its company; the tier is the partner
    tag (res.partner.category) named "Tier: <tier>" on the contact or its company (prefix set by
-   ODOO_TIER_PREFIX).
+   ODOO_TIER_PREFIX);
+5. replacement stock for an outgoing transfer that is not done (`tools.odoo.stock`): free quantity of
+   its products in every other warehouse, or "stock unknown" with the reason.
 Contact details (e-mail, phone, street) are not read into the context: it travels through the graph.
 A failed lookup returns the context with `error` set: triage goes on without ERP facts.
 """
@@ -20,10 +22,13 @@ import logging
 from collections.abc import Sequence
 from typing import Any
 
+from agents.clock import SystemClock
+from agents.ports import Clock
 from agents.state import ErpContext, Reference
 from tools.odoo.config import OdooOptions, OdooTarget
 from tools.odoo.errors import OdooError
 from tools.odoo.gateway import OdooGateway
+from tools.odoo.stock import StockChecker
 
 log = logging.getLogger(__name__)
 
@@ -87,9 +92,12 @@ def _id(value: Any) -> int | None:
 class OdooErpReader:
     """ErpReader on an Odoo gateway; with no gateway (no ERP configured) it answers source="none"."""
 
-    def __init__(self, gateway: OdooGateway | None, tier_prefix: str = "Tier:") -> None:
+    def __init__(
+        self, gateway: OdooGateway | None, tier_prefix: str = "Tier:", stock: StockChecker | None = None
+    ) -> None:
         self.gateway = gateway
         self.tier_prefix = tier_prefix.strip().lower()
+        self.stock = stock  # None: no replacement-stock check
 
     def lookup(self, references: Sequence[Reference]) -> ErpContext:
         if self.gateway is None:
@@ -119,6 +127,7 @@ class OdooErpReader:
         elif picking and (picking.get("date_deadline") or picking.get("scheduled_date")):
             promised = str(picking.get("date_deadline") or picking.get("scheduled_date"))[:10]
         value = order.get("amount_total") if order else None
+        stock = self.stock.check(picking) if self.stock is not None and picking else None
         return ErpContext(
             source=source,  # type: ignore[arg-type]
             picking=picking,
@@ -127,6 +136,7 @@ class OdooErpReader:
             customer_tier=tier,
             order_value=float(value) if isinstance(value, int | float) else None,
             promised_date=promised,
+            stock=stock,
         )
 
     def _pickings(self, domain: list[Any]) -> list[dict[str, Any]]:
@@ -227,7 +237,7 @@ class OdooErpReader:
         return customer, tier
 
 
-def make_erp_reader(settings: Any, options: OdooOptions | None = None) -> OdooErpReader:
+def make_erp_reader(settings: Any, options: OdooOptions | None = None, clock: Clock | None = None) -> OdooErpReader:
     """The reader for the configured Odoo (read-only connection), or one answering source="none"."""
     options = options or OdooOptions()
     try:
@@ -237,4 +247,5 @@ def make_erp_reader(settings: Any, options: OdooOptions | None = None) -> OdooEr
         return OdooErpReader(None, options.tier_prefix)
     if target is None:
         return OdooErpReader(None, options.tier_prefix)
-    return OdooErpReader(OdooGateway(target, read_only=True), options.tier_prefix)
+    gateway = OdooGateway(target, read_only=True)
+    return OdooErpReader(gateway, options.tier_prefix, StockChecker(gateway, clock or SystemClock()))

@@ -201,6 +201,8 @@ def dispatch_case_from_row(row: Any, ui_base_url: str) -> DispatchCase:
         carrier=row.carrier,
         customer_partner_id=int(partner_id) if isinstance(partner_id, int) else None,
         priority=row.priority or "P3",
+        order_name=str((erp.get("order") or {}).get("name") or "") or None,
+        stock=erp.get("stock") or None,
     )
 
 

@@ -26,6 +26,7 @@ from ui.components import (
     show_error,
 )
 from ui.session import app, decision_service, flash, read_service, require_page, review_service, show_flashes
+from ui.stock_view import show_stock
 
 user = require_page("case.view")
 show_flashes()
@@ -130,6 +131,8 @@ tabs = st.tabs(["Proposed actions", "Similar past cases", "Odoo context", "Appro
 with tabs[0]:
     if proposal:
         st.dataframe(actions_frame(proposal.actions), hide_index=True, width="stretch", key="actions_table")
+        # the stock check decides between shipping from another warehouse and expediting
+        show_stock((case.get("erp") or {}).get("stock"), key="stock_table_actions")
     else:
         st.caption("No proposal yet: the case has not been triaged.")
 with tabs[1]:
@@ -167,6 +170,7 @@ with tabs[2]:
         facts = {k: erp.get(k) for k in ("customer_tier", "order_value", "promised_date") if erp.get(k) is not None}
         if facts:
             st.write(facts)
+        show_stock(erp.get("stock"), key="stock_table")
         for key in ("picking", "order", "customer"):
             if erp.get(key):
                 st.markdown(f"**{key}**")

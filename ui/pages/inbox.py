@@ -1,5 +1,6 @@
-"""Supervisor inbox: approvals waiting (reroute, expedite, credit, write-off) with their case, the
-recommendation and its cost or value; approve or decline with a comment."""
+"""Supervisor inbox: approvals waiting (reroute, expedite, ship from another warehouse, credit, write-off)
+with their case, the recommendation and its cost or value, and the case's replacement-stock check (free
+quantities per warehouse, when read, the transfer); approve or decline with a comment."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from policies.roles import PermissionDenied
 from tools.store.queries import format_age, utc
 from ui.components import confidence_text, show_denied, show_error
 from ui.session import app, decision_service, flash, read_service, require_page, review_service, show_flashes
+from ui.stock_view import show_stock
 
 user = require_page("approval.decide")
 st.title("Supervisor inbox")
@@ -33,7 +35,7 @@ for item in items:
     with st.container(border=True, key=f"approval_{item.id}"):
         top = st.columns([3, 1, 1])
         top[0].markdown(f"### {item.approval_kind.replace('_', ' ').title()} · case `{item.case_id}`")
-        label = "Cost" if item.approval_kind in ("reroute", "expedite") else "Value"
+        label = "Value" if item.approval_kind in ("credit", "write_off") else "Cost"
         top[1].metric(label, f"{item.amount:,.2f}" if item.amount is not None else "unknown")
         top[2].metric("Waiting", format_age(now - (utc(item.created_at) or now)))
         detail = f" ({item.action.detail})" if item.action.detail else ""
@@ -46,6 +48,7 @@ for item in items:
         )
         if case.get("summary"):
             st.caption(case["summary"])
+        show_stock((case.get("erp") or {}).get("stock"), key=f"stock_{item.id}")
         if st.button("Open the case", key=f"open_{item.id}"):
             st.switch_page("pages/case.py", query_params={"case": item.case_id})
         comment = st.text_input("Comment", key=f"comment_{item.id}", placeholder="required to decline")

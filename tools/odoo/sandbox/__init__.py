@@ -56,8 +56,10 @@ class SandboxServer:
         db: str = DEFAULT_DB,
         faults: FaultPlan | None = None,
         clock: Clock | None = None,
+        scenario: str = "ops",
     ) -> None:
         self.home = home
+        self.scenario = scenario  # "ops": the -ops recordings' state; "ops-more": + S00002 and Reno DC stock
         self.edition: Edition = edition
         self.major = _major(version)
         self.host = host
@@ -75,7 +77,7 @@ class SandboxServer:
 
     def start(self) -> SandboxServer:
         if self.app is None:
-            self.app = make_app(self.home, self.edition, self.major, self.db, self.faults, self.clock)
+            self.app = make_app(self.home, self.edition, self.major, self.db, self.faults, self.clock, self.scenario)
         self._server = make_server(self.host, self.port, self.app, threaded=True, request_handler=_QuietHandler)
         self._server.daemon_threads = True  # type: ignore[attr-defined]
         self.port = self._server.server_port
@@ -116,9 +118,12 @@ def serve(
     version: str | int = "17.0",
     host: str = "127.0.0.1",
     db: str = DEFAULT_DB,
+    scenario: str = "ops-more",
 ) -> None:
-    """Run the sandbox in the foreground until interrupted."""
-    app = make_app(home, edition, _major(version), db, FaultPlan.from_json(os.environ.get(FAULTS_ENV)))
+    """Run the sandbox in the foreground until interrupted (the demo's scenario by default)."""
+    app = make_app(
+        home, edition, _major(version), db, FaultPlan.from_json(os.environ.get(FAULTS_ENV)), scenario=scenario
+    )
     server = make_server(host, port, app, threaded=True, request_handler=_QuietHandler)
     log.info("odoo sandbox (%s %s) on http://%s:%d db=%s", edition, version, host, server.server_port, db)
     try:

@@ -17,10 +17,11 @@ def main() -> None:
     parser.add_argument("--edition", choices=["community", "enterprise"], default="community")
     parser.add_argument("--version", default="17.0")
     parser.add_argument("--db", default=DEFAULT_DB)
+    parser.add_argument("--scenario", choices=["ops", "ops-more"], default="ops-more")
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     with contextlib.suppress(KeyboardInterrupt):
-        serve(args.port, args.home, args.edition, version=args.version, db=args.db)
+        serve(args.port, args.home, args.edition, version=args.version, db=args.db, scenario=args.scenario)
 
 
 if __name__ == "__main__":

@@ -137,6 +137,8 @@ class SandboxApp:
                 else:
                     result = em.dispatch(params.get("service"), params.get("method"), list(params.get("args") or []))
                 em.state.commit()
+                if result is None:  # as recorded (n06, n73): Odoo's answer to a method returning None has no "result"
+                    return {"jsonrpc": "2.0", "id": rpc_id}
                 return {"jsonrpc": "2.0", "id": rpc_id, "result": result}
             except OdooFault as fault:
                 em.state.rollback()
@@ -177,7 +179,8 @@ def make_app(
     db: str = "sandbox",
     faults: FaultPlan | None = None,
     clock: Clock | None = None,
+    scenario: str = "ops",
 ) -> SandboxApp:
     """A sandbox app; its records live in home/odoo-sandbox/<edition>-<major>.sqlite (None: in memory)."""
     state = SandboxState(state_path(home, edition, major) if home is not None else None)
-    return SandboxApp(Emulator(state, edition, major, db, clock), faults)
+    return SandboxApp(Emulator(state, edition, major, db, clock, scenario), faults)

@@ -17,8 +17,9 @@ from agents.clock import SystemClock
 from agents.ports import Clock
 from tools.odoo.sandbox.domain import DomainError, Evaluator
 from tools.odoo.sandbox.models import Edition, ModelSpec, build_models, fields_get
-from tools.odoo.sandbox.seed import seed, stamp
+from tools.odoo.sandbox.seed import bridge_to_ops_more, ops_more_result, seed, stamp
 from tools.odoo.sandbox.state import SandboxState
+from tools.odoo.sandbox.stock import StockMethods
 
 ADMIN_UID = 2
 
@@ -100,6 +101,10 @@ GROUPS = {
             "User types/Portal",
         ],
     },
+    "stock.location": {"create": ["Inventory/Administrator"]},  # n32: a stock user creating a warehouse
+    # not recorded (no recorded user lacks them): the stock groups, in the recorded message format
+    "stock.quant": {"*": ["Inventory/Administrator", "Inventory/User"]},
+    "stock.warehouse": {"*": ["Inventory/Administrator", "Inventory/User"]},
     "ir.model": {"*": ["Administration/Access Rights"]},
     "res.company": {"*": ["Administration/Access Rights"]},
 }
@@ -146,7 +151,27 @@ _SUPERVISOR_WRITE = {
 }
 
 
-class Emulator:
+# The recorded `triage-bot` (n28-n32): Inventory/User + Sales/User + Purchase/User.
+_STOCK_USER_READ = _LIMITED_READ | {
+    "stock.picking",
+    "stock.move",
+    "stock.quant",
+    "stock.warehouse",
+    "stock.location",
+    "uom.uom",
+    "sale.order",
+    "purchase.order",
+    "delivery.carrier",
+    "crm.team",
+}
+_STOCK_USER_CREATE = {"stock.quant", "stock.warehouse", "mail.activity", "mail.message", "mail.followers"}
+# A sales-only user (not recorded): transfers and orders readable, quants and warehouses not.
+_SALES_USER_READ = _STOCK_USER_READ - {"stock.quant", "stock.warehouse", "stock.location"}
+STOCK_USERS = {"triage-bot"}
+SALES_USERS = {"am.lena"}
+
+
+class Emulator(StockMethods):
     def __init__(
         self,
         state: SandboxState,
@@ -154,6 +179,7 @@ class Emulator:
         major: int = 17,
         db: str = "sandbox",
         clock: Clock | None = None,
+        scenario: str = "ops",
     ) -> None:
         self.state = state
         self.edition = edition
@@ -162,10 +188,16 @@ class Emulator:
         # "Today" for activity states and deadlines, and the time of write stamps: the real clock in the
         # demo, a test's clock in tests, the recordings' own date when they are replayed.
         self.clock: Clock = clock or SystemClock()
+        self.context: dict[str, Any] = {}  # the context of the call being answered (under the state lock)
         self.models: dict[str, ModelSpec] = build_models(edition, major)
         self.evaluator = Evaluator(self.models, state.get, self._ancestors, self._value)
         if state.empty:
             seed(state, edition, major, self.models, at=self.clock.now())
+            if scenario == "ops-more":  # the operating scenario: S00002 and replacement stock in Reno DC
+                bridge_to_ops_more(state, major, at=self.clock.now())
+                ops_more_result(state, major, at=self.clock.now())
+            elif scenario != "ops":
+                raise ValueError(f"unknown sandbox scenario {scenario!r} (ops | ops-more)")
 
     # ------------------------------------------------------------------ services
     def version_info(self) -> dict[str, Any]:
@@ -244,6 +276,12 @@ class Emulator:
             if model == "ir.model":
                 return False
             return op == "read" or model in _SUPERVISOR_WRITE
+        if login in STOCK_USERS:
+            return model in _STOCK_USER_READ if op == "read" else op == "create" and model in _STOCK_USER_CREATE
+        if login in SALES_USERS:
+            if op == "read":
+                return model in _SALES_USER_READ
+            return model in ("mail.activity", "mail.message", "mail.followers") and op == "create"
         # any other user: an internal user without app rights (the recorded `limited`)
         if op == "read":
             return model in _LIMITED_READ
@@ -303,6 +341,7 @@ class Emulator:
             label = f"'{model}.{method}'" if self.major >= 18 else method
             raise access_error(f"Private methods (such as {label}) cannot be called remotely.")
         kwargs = {k: v for k, v in kwargs.items() if k != "context"} | {"_context": kwargs.get("context") or {}}
+        self.context = dict(kwargs["_context"]) if isinstance(kwargs["_context"], dict) else {}
         handler = getattr(self, f"m_{method}", None)
         spec = self.models[model]
         allowed = handler is not None and self._method_exists(spec, method)
@@ -329,6 +368,8 @@ class Emulator:
             "has_access": self.major >= 18,
             "check_access_rights": self.major <= 18,  # deprecated in 18, gone in 19
             "name_get": self.major <= 17,
+            "action_apply_inventory": spec.name == "stock.quant",
+            "action_clear_inventory_quantity": spec.name == "stock.quant",
         }
         return specific.get(method, True)
 
@@ -458,7 +499,7 @@ class Emulator:
         for rid in ids:
             values = dict(vals)
             if model == "res.users" and "password" in values:
-                login = self.state.get(model, rid)["login"]  # type: ignore[index]
+                login = self.state.get(model, rid)["login"]
                 self.state.set_meta(
                     "passwords", {**self.state.meta.get("passwords", {}), login: values.pop("password")}
                 )
@@ -616,6 +657,9 @@ class Emulator:
                 vals[key[8:]] = value
         if model == "mail.activity" and "res_model" in vals and "res_model_id" not in vals:
             vals["res_model_id"] = self._ir_model_id(str(vals.pop("res_model")))
+        special = self.stock_create(uid, model, vals, context or {})
+        if special is not None:
+            return special
         converted = self._convert(uid, model, vals, creating=True)
         now = stamp(self.clock.now())
         record: dict[str, Any] = {"id": 0, "create_date": now, "write_date": now, "create_uid": uid}
@@ -829,6 +873,9 @@ class Emulator:
         rid = int(rec["id"])
         if name == "display_name":
             return self._display(model, rec)
+        computed, value = self.stock_value(model, rec, name)
+        if computed:
+            return value
         if name == "message_ids":
             return sorted(
                 (m["id"] for m in self.state.all("mail.message") if m["model"] == model and m["res_id"] == rid),

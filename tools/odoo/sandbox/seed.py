@@ -16,7 +16,12 @@ from agents.state import REASON_CODES
 from tools.odoo.sandbox.models import Edition
 from tools.odoo.sandbox.state import SandboxState
 
-PASSWORDS = {"admin": "admin", "supervisor": "supervisor-pw-123", "limited": "limited-pw-123"}
+PASSWORDS = {
+    "admin": "admin",
+    "supervisor": "supervisor-pw-123",
+    "limited": "limited-pw-123",
+    "accounting": "accounting-pw-123",
+}
 API_KEYS = {"sandbox-api-key": "admin"}  # an API key works in place of the password, as in Odoo
 REASON_TAGS = [c for c in REASON_CODES if c != "weather"]  # "weather" is the recorded tag 1, seeded below
 CARRIER_TAGS = ["UPS", "DHL", "FedEx", "DB Schenker", "Maersk", "Kuehne+Nagel"]
@@ -105,9 +110,7 @@ def stamp(now: datetime | None = None) -> str:
     return (now or datetime.now(UTC)).strftime("%Y-%m-%d %H:%M:%S")
 
 
-def seed(
-    state: SandboxState, edition: Edition, major: int, models: dict[str, Any], at: datetime | None = None
-) -> None:
+def seed(state: SandboxState, edition: Edition, major: int, models: dict[str, Any], at: datetime | None = None) -> None:
     key, ir_ids, module_ids = _versions(major)
     now = stamp(at)
     serie = f"{major}.0"
@@ -189,6 +192,9 @@ def seed(
     put("res.users", 2, name="Administrator", login="admin", email="admin@example.com", partner_id=3)
     put("res.users", 6, name="Sam Supervisor", login="supervisor", email="supervisor@example.com", partner_id=11)
     put("res.users", 7, name="Limited User", login="limited", partner_id=12)
+    # not in the recordings: the user Accounting works as (ODOO_ACCOUNTING_LOGIN), told about credits
+    put("res.partner", 20, name="Accounting", email="accounting@example.com")
+    put("res.users", 20, name="Accounting", login="accounting", email="accounting@example.com", partner_id=20)
     state.set_meta("passwords", dict(PASSWORDS))
     state.set_meta("api_keys", dict(API_KEYS))
 
@@ -295,11 +301,16 @@ def seed(
         )
 
     # stock / sale / purchase / delivery
-    put("product.product", 1, name="Pallet rack 1200mm", default_code="PR-1200")
-    put("product.product", 2, name="Standard delivery", default_code="Delivery_007")
-    put("stock.location", 4, name="Partners/Vendors")
-    put("stock.location", 5, name="Partners/Customers")
-    put("stock.location", 8, name="WH/Stock")
+    put("uom.uom", 1, name="Units")
+    put("product.product", 1, name="Pallet rack 1200mm", default_code="PR-1200", **_storable(key))
+    put("product.product", 2, name="Standard delivery", default_code="Delivery_007", type="service")
+    put("stock.location", 1, name="Physical Locations", usage="view")
+    put("stock.location", 2, name="Partners", usage="view")
+    put("stock.location", 4, name="Partners/Vendors", location_id=2, usage="supplier")
+    put("stock.location", 5, name="Partners/Customers", location_id=2, usage="customer")
+    put("stock.location", 7, name="WH", location_id=1, usage="view")
+    put("stock.location", 8, name="WH/Stock", location_id=7, usage="internal")
+    put("stock.warehouse", 1, name="My Company", code="WH", lot_stock_id=8, view_location_id=7)
     put("crm.team", 1, name="Sales")
     put("delivery.carrier", 1, name="Standard delivery", delivery_type="fixed", product_id=2)
     put(
@@ -375,6 +386,8 @@ def seed(
         product_uom_qty=12.0,
         quantity=0.0,
         state="confirmed",
+        location_id=8,
+        location_dest_id=5,
         date_deadline=now,
     )
     put(
@@ -386,6 +399,8 @@ def seed(
         product_uom_qty=25.0,
         quantity=0.0,
         state="assigned",
+        location_id=4,
+        location_dest_id=8,
         date_deadline=now,
     )
 
@@ -416,7 +431,200 @@ def seed(
             put("helpdesk.tag", rid, name=name)
         for rid, name in enumerate(["New", "In Progress", "On Hold", "Solved", "Cancelled"], start=1):
             put("helpdesk.stage", rid, name=name, sequence=rid, fold=rid >= 4)
-        for rid, name in enumerate(["Reroute", "Expedite", "Credit", "Write-off"], start=1):
+        for rid, name in enumerate(["Reroute", "Expedite", "Credit", "Write-off", "Ship from warehouse"], start=1):
             put("approval.category", rid, name=name, has_amount="optional", approval_minimum=1)
     state.set_meta("seeded", {"edition": edition, "major": major, "at": now})
+    state.commit()
+
+
+def _storable(key: int) -> dict[str, Any]:
+    """A product with inventory: type "product" on 17, "consu" + is_storable on 18 (s07a, n24, n25)."""
+    return {"type": "product", "detailed_type": "product"} if key == 17 else {"type": "consu", "is_storable": True}
+
+
+def bridge_to_ops_more(state: SandboxState, major: int, at: datetime | None = None) -> None:
+    """The state the n-series recordings start from that no recording shows being made (their README:
+    "later state"), laid over the -ops state: product 2 is the stocked NW-WIDGET (the delivery product
+    moves to id 3), 95 of it in WH/Stock with 3 reserved by WH/OUT/00002 (S00002, ready), 20 incoming
+    on WH/IN/00002, and the stock user triage-bot (uid 8). Ids are the ones the n-series answers show
+    (quant 1; out move 4 on 17, 3 on 18; locations up to 16 so WH2's are 17 and 18). Not recorded
+    either: S00002's customer (Northwind, gold) and amount, and `am.lena` (uid 9 here: the sandbox's
+    uid 7 is the recorded `limited` of the -ops series), a sales-only account manager."""
+    key = 17 if major <= 17 else 18
+    now = stamp(at)
+    base = {"create_date": now, "write_date": now, "create_uid": 2}
+    state.begin()
+    delivery = state.get("product.product", 2) or {}
+    state.put("product.product", {**delivery, "id": 3})
+    state.put(
+        "product.product",
+        {**delivery, "id": 2, "name": "Northwind Widget", "default_code": "NW-WIDGET", "uom_id": 1, **_storable(key)},
+    )
+    if key == 18:
+        state.update("product.product", 2, {"type": "consu"})
+    for carrier in state.all("delivery.carrier"):
+        if carrier.get("product_id") == 2:
+            state.update("delivery.carrier", int(carrier["id"]), {"product_id": 3})
+    state.put(
+        "stock.location",
+        {
+            **base,
+            "id": 14,
+            "name": "Virtual Locations/Inventory adjustment",
+            "location_id": False,
+            "usage": "inventory",
+        },
+    )
+    state.set_sequence("stock.location", 17)
+    state.put(
+        "sale.order",
+        {
+            **(state.get("sale.order", 1) or {}),
+            **base,
+            "id": 2,
+            "name": "S00002",
+            "client_order_ref": "NW-PO-88377",
+            "amount_total": 1170.0,
+            "commitment_date": False,
+        },
+    )
+    picking = state.get("stock.picking", 1) or {}
+    state.put(
+        "stock.picking",
+        {
+            **picking,
+            **base,
+            "id": 3,
+            "name": "WH/OUT/00002",
+            "origin": "S00002" if key == 17 else "S00002 - NW-PO-88377",
+            "state": "assigned",
+            "sale_id": 2,
+            "carrier_tracking_ref": False,
+            "weight": 0.0,
+        },
+    )
+    receipt = state.get("stock.picking", 2) or {}
+    state.put("stock.picking", {**receipt, **base, "id": 4, "name": "WH/IN/00002", "state": "assigned"})
+    out_move, in_move = (4, 3) if key == 17 else (3, 4)
+    move = {"name": "Northwind Widget", "product_id": 2, "quantity": 0.0, "state": "assigned", "date_deadline": now}
+    state.put(
+        "stock.move",
+        {
+            **base,
+            **move,
+            "id": out_move,
+            "picking_id": 3,
+            "product_uom_qty": 3.0,
+            "quantity": 3.0,
+            "location_id": 8,
+            "location_dest_id": 5,
+        },
+    )
+    state.put(
+        "stock.move",
+        {
+            **base,
+            **move,
+            "id": in_move,
+            "picking_id": 4,
+            "product_uom_qty": 20.0,
+            "location_id": 4,
+            "location_dest_id": 8,
+        },
+    )
+    quant = {
+        "company_id": 1,
+        "inventory_quantity": 0.0,
+        "inventory_diff_quantity": 0.0,
+        "inventory_quantity_set": False,
+        "user_id": False,
+    }
+    state.put(
+        "stock.quant",
+        {**base, **quant, "id": 1, "product_id": 2, "location_id": 8, "quantity": 95.0, "reserved_quantity": 3.0},
+    )
+    state.put(
+        "stock.quant",
+        {**base, **quant, "id": 2, "product_id": 2, "location_id": 4, "quantity": -95.0, "reserved_quantity": 0.0},
+    )
+    state.put(
+        "stock.quant",
+        {**base, **quant, "id": 3, "product_id": 1, "location_id": 4, "quantity": 0.0, "reserved_quantity": 0.0},
+    )
+    state.put("res.partner", {**base, "id": 15, "name": "Triage Bot", "email": False, "active": True})
+    state.put(
+        "res.partner", {**base, "id": 16, "name": "Account Manager Lena", "email": "lena@example.com", "active": True}
+    )
+    users = {u["id"]: u for u in state.all("res.users")}
+    template = users.get(6) or {}
+    state.put(
+        "res.users",
+        {
+            **template,
+            **base,
+            "id": 8,
+            "name": "triage-bot",
+            "login": "triage-bot",
+            "email": False,
+            "partner_id": 15,
+            "active": True,
+        },
+    )
+    state.put(
+        "res.users",
+        {
+            **template,
+            **base,
+            "id": 9,
+            "name": "Account Manager Lena",
+            "login": "am.lena",
+            "email": "lena@example.com",
+            "partner_id": 16,
+            "active": True,
+        },
+    )
+    state.set_meta(
+        "passwords", {**state.meta.get("passwords", {}), "triage-bot": "triage-bot-pw-123", "am.lena": "am-lena-pw-123"}
+    )
+    state.commit()
+
+
+def ops_more_result(state: SandboxState, major: int, at: datetime | None = None) -> None:
+    """What the n-series steps n01-n07 leave: warehouse WH2 "Reno DC" (locations 17/18) with 40
+    NW-WIDGET in WH2/Stock (quant 4). The same records the sandbox makes when they are replayed."""
+    now = stamp(at)
+    base = {"create_date": now, "write_date": now, "create_uid": 2}
+    state.begin()
+    state.put("stock.location", {**base, "id": 17, "name": "WH2", "location_id": 1, "usage": "view"})
+    state.put("stock.location", {**base, "id": 18, "name": "WH2/Stock", "location_id": 17, "usage": "internal"})
+    state.set_sequence("stock.location", 19)
+    state.put(
+        "stock.warehouse",
+        {
+            **base,
+            "id": 2,
+            "name": "Reno DC",
+            "code": "WH2",
+            "lot_stock_id": 18,
+            "view_location_id": 17,
+            "company_id": 1,
+            "active": True,
+        },
+    )
+    state.put(
+        "stock.quant",
+        {
+            **base,
+            "id": 4,
+            "product_id": 2,
+            "location_id": 18,
+            "company_id": 1,
+            "quantity": 40.0,
+            "reserved_quantity": 0.0,
+            "inventory_quantity": 0.0,
+            "inventory_diff_quantity": 0.0,
+            "inventory_quantity_set": False,
+            "user_id": False,
+        },
+    )
     state.commit()

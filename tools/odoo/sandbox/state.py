@@ -133,6 +133,12 @@ class SandboxState:
         self._dirty_seq.add(model)
         return current
 
+    def set_sequence(self, model: str, next_id: int) -> None:
+        """The next id `next_id(model)` gives (seeds that leave gaps, as a real database has)."""
+        self._note("seq", model, None, self.sequences.get(model))
+        self.sequences[model] = next_id
+        self._dirty_seq.add(model)
+
     def put(self, model: str, record: dict[str, Any]) -> int:
         rid = int(record["id"])
         table = self.records.setdefault(model, {})
