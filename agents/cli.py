@@ -62,6 +62,7 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
         counts = service.ingest(inputs, on_item=lambda _src: bar.advance(task))
     if not args.no_triage and counts.new_case_ids:
         triage_cases(rt, counts.new_case_ids, quiet=args.json)
+        counts.settle_redaction_refusals(rt.store.quarantined_cases(counts.new_case_ids))
     if args.json:
         out.print_json(json.dumps(counts.as_json()))
     else:

@@ -52,7 +52,7 @@ class Runtime:
     def redactor(self) -> Redactor:
         from tools.redaction.presidio_redactor import build_redactor
 
-        return build_redactor()
+        return build_redactor(self.settings)
 
     @cached_property
     def embedder(self) -> Any:

@@ -21,13 +21,18 @@ from pathlib import Path
 from typing import Any
 
 os.environ.setdefault("TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS", "")  # before Presidio: no list download
+# Presidio's own pattern recognizers (IBAN, card) time out after this many seconds and skip the
+# pattern; the redactor turns that skip into a refusal (tools/redaction/budget.py). Read at import.
+os.environ.setdefault("REGEX_TIMEOUT_SECONDS", "10")
 
 from presidio_analyzer import AnalyzerEngine, EntityRecognizer
 from presidio_analyzer import RecognizerResult as AnalyzerResult
 from presidio_anonymizer import AnonymizerEngine
 from presidio_anonymizer.entities import OperatorConfig, RecognizerResult
 
+from agents.ports import RedactionIncomplete
 from agents.state import Attachment, InboundMessage, RedactedMessage, RedactionStats
+from tools.redaction.budget import Timer, check_budget, check_nothing_skipped, redacting, watch_presidio_skips
 from tools.redaction.engine import VendoredSpacyNlpEngine, build_analyzer
 from tools.redaction.placeholders import PlaceholderMap
 from tools.redaction.policy import RedactionPolicy, load_policy, name_words
@@ -41,6 +46,9 @@ _VALIDATED_TYPES = frozenset({"IBAN_CODE", "CREDIT_CARD", "EMAIL_ADDRESS", "STRE
 _LOCAL_PART_SPLIT = re.compile(r"[^\w]+|\d+|_")
 _SIGNATURE_SEPARATOR = "\n\n-- \n"
 _MAX_FIELD_CHARS = 100_000
+# Defaults of `TRIAGE_REDACTION_BUDGET_MS` / `TRIAGE_REDACTION_MAX_CHARS` (agents/settings.py).
+DEFAULT_BUDGET_MS = 10_000
+DEFAULT_MAX_CHARS = 100_000
 _UNIT_SEPARATOR = "\n\n"
 # Overlapping results: the validated, pattern-shaped types win over a name ("Entrega en Calle" is
 # no person when "Calle Mayor 23" is an address).
@@ -111,8 +119,24 @@ class PresidioRedactor:
     """Implements `agents.ports.Redactor`. Loads the spaCy model in `__init__` (a few seconds):
     build one per process and reuse it."""
 
-    def __init__(self, policy: RedactionPolicy | None = None, model_path: Path | None = None):
+    def __init__(
+        self,
+        policy: RedactionPolicy | None = None,
+        model_path: Path | None = None,
+        *,
+        budget_ms: int = DEFAULT_BUDGET_MS,
+        max_chars: int = DEFAULT_MAX_CHARS,
+        timer: Timer = time.monotonic,
+    ):
         self.policy = policy or load_policy()
+        # Per message: a wall-clock budget and an analysable size; over either, the message is refused
+        # (RedactionIncomplete), never passed on partly redacted.
+        if max_chars > _MAX_FIELD_CHARS:  # longer fields would be cut in pieces without overlap
+            raise ValueError(f"max_chars {max_chars} is over the analysable {_MAX_FIELD_CHARS} characters")
+        self.budget_ms = budget_ms
+        self.max_chars = max_chars
+        self.timer = timer
+        watch_presidio_skips()
         # presidio-analyzer logs the text around each hit at DEBUG: never let that reach a log (invariant 1)
         for name in ("presidio-analyzer", "presidio-anonymizer"):
             logging.getLogger(name).setLevel(logging.WARNING)
@@ -149,10 +173,24 @@ class PresidioRedactor:
     # ------------------------------------------------------------------ public
 
     def redact(self, message: InboundMessage) -> RedactedMessage:
+        """The redacted message, or `RedactionIncomplete` (over budget, too large, a recognizer that
+        timed out or failed): all or nothing."""
+        with redacting(self.budget_ms, self.timer):
+            return self._redact(message)
+
+    def _redact(self, message: InboundMessage) -> RedactedMessage:
         started = time.perf_counter()
         fields = self._fields(message)
+        size = sum(len(f.text) for f in fields)
+        if size > self.max_chars:
+            raise RedactionIncomplete(
+                "redaction_too_large",
+                f"redaction refused: {size} characters of text, more than the analysable {self.max_chars}",
+            )
         hits = self._analyze(fields)
+        check_budget("analysis")
         self._sweep_names(fields, hits, message.sender)
+        check_budget("name sweep")
         for i, f in enumerate(fields):
             hits[i] = self._merge(f.text, hits[i])
         occurrences = [(h.entity, f.text[h.start : h.end]) for f, fh in zip(fields, hits, strict=True) for h in fh]
@@ -213,6 +251,7 @@ class PresidioRedactor:
         else:
             batch = self.nlp_engine.process_batch([u.text for u in units], language, len(units))
             artifacts = [item[1] for item in batch]
+        check_budget("spaCy NER")
         out: list[list[_Hit]] = [[] for _ in fields]
         for unit, nlp_artifacts in zip(units, artifacts, strict=True):
             results = self.analyzer.analyze(
@@ -223,6 +262,7 @@ class PresidioRedactor:
                 score_threshold=self.policy.score_threshold,
                 ad_hoc_recognizers=self._field_recognizers.get(unit.kind) or None,
             )
+            check_nothing_skipped()  # Presidio's own recognizers skip a pattern that timed out: not here
             for r in results:
                 source = (r.recognition_metadata or {}).get(_RECOGNIZER_NAME_KEY, "")
                 for index, offset in unit.members:
@@ -546,6 +586,10 @@ def sender_domain(sender: str | None) -> str | None:
 
 def build_redactor(settings: Any = None, *, policy_path: Path | None = None) -> PresidioRedactor:
     """The product's redactor. Loads the spaCy model (a few seconds): call once per process and keep
-    the result (the service container / test session fixture caches it)."""
-    del settings  # nothing configurable yet beyond the policy file
-    return PresidioRedactor(load_policy(policy_path))
+    the result (the service container / test session fixture caches it). `settings` (agents.settings.
+    Settings) gives the per-message budget: TRIAGE_REDACTION_BUDGET_MS, TRIAGE_REDACTION_MAX_CHARS."""
+    return PresidioRedactor(
+        load_policy(policy_path),
+        budget_ms=int(getattr(settings, "redaction_budget_ms", DEFAULT_BUDGET_MS)),
+        max_chars=int(getattr(settings, "redaction_max_chars", DEFAULT_MAX_CHARS)),
+    )
