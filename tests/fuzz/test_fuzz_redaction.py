@@ -39,7 +39,7 @@ N_INPUTS = 1_000
 PII_MARGIN = 120
 # The bound: a fixed part plus a part per KB of input, generous for a loaded 2-core machine.
 BOUND_FIXED_S = 120.0
-BOUND_PER_KB_S = 0.05
+BOUND_PER_KB_S = 0.1
 
 
 @pytest.fixture(scope="module")
@@ -57,7 +57,7 @@ def _seeds() -> list[dict[str, Any]]:
     return records[:80]
 
 
-def _eml(record: dict[str, Any], n: int, body: str | None = None, extra_headers: str = "") -> bytes:
+def _eml(record: dict[str, Any], n: int | str, body: str | None = None, extra_headers: str = "") -> bytes:
     head = (
         f"From: notifications@carrier.example\nTo: exceptions@shipper.example\n"
         f"Subject: {(record.get('subject') or 'Update').replace(chr(10), ' ')}\n"
@@ -81,30 +81,41 @@ def _safe_positions(data: bytes, pii: list[str]) -> list[int]:
     return [i for i in range(body_start, len(data)) if not bad[i]]
 
 
-def _mutations(rng: random.Random, record: dict[str, Any], n: int) -> Iterator[tuple[str, bytes]]:
-    """(kind, bytes) for one seed: each of the issue's mutation kinds, and long hostile bodies."""
+def _mutations(rng: random.Random, record: dict[str, Any], n: int, long: bool) -> Iterator[tuple[str, bytes]]:
+    """(kind, bytes) for one seed: each of the issue's mutation kinds and, with `long`, two long hostile
+    bodies (a long line of one adversarial run, near-matches repeated). The hostile texts cost the
+    redactor up to ~0.5 ms per character on this machine (linear, but spaCy and libphonenumber on a
+    token per character): a few dozen of them keep the test within minutes."""
     pii = record["expected"]["must_redact"]
     plain = _eml(record, n)
-    safe = _safe_positions(plain, pii) or [len(plain) - 1]
     yield "plain", plain
-    yield "redelivered", plain
-    cut = rng.choice(safe)
-    yield "truncated", plain[:cut]
-    buf = bytearray(plain)
-    for i in rng.sample(safe, min(5, len(safe))):
-        buf[i] = rng.randrange(256)
-    yield "flipped", bytes(buf)
-    i = rng.choice(safe)
-    yield "garbage", plain[:i] + rng.randbytes(rng.randint(1, 400)) + plain[i:]
-    i = rng.choice(safe)
-    yield "nul", plain[:i] + b"\x00" * rng.randint(1, 50) + plain[i:]
-    yield "headers", _eml(record, n + 500_000, extra_headers="X-Carrier-Trace: hop;\n" * rng.randint(1000, 4000))
+    yield "redelivered", plain  # the same bytes again: a duplicate
+    for kind in ("truncated", "flipped", "garbage", "nul"):  # each its own Message-ID: not a duplicate
+        data = _eml(record, f"{n}-{kind}")
+        safe = _safe_positions(data, pii) or [len(data) - 1]
+        i = rng.choice(safe)
+        if kind == "truncated":
+            yield kind, data[:i]
+        elif kind == "flipped":
+            buf = bytearray(data)
+            for j in rng.sample(safe, min(5, len(safe))):
+                buf[j] = rng.randrange(256)
+            yield kind, bytes(buf)
+        elif kind == "garbage":
+            yield kind, data[:i] + rng.randbytes(rng.randint(1, 400)) + data[i:]
+        else:
+            yield kind, data[:i] + b"\x00" * rng.randint(1, 50) + data[i:]
+    yield "headers", _eml(record, f"{n}-headers", extra_headers="X-Carrier-Trace: hop;\n" * rng.randint(1000, 4000))
     yield "empty", b""
-    runs = list(adversarial_strings(rng.randint(4_000, 30_000)))
+    if not long:
+        return
+    runs = list(adversarial_strings(rng.randint(2_000, 20_000)))
     name, text = rng.choice(runs)
-    yield f"long line ({name})", _eml(record, n + 600_000, body=record["body"] + "\n" + text.replace("\n", " ") + "\n")
+    # before the body: padding after it also moves the end of the text, which the last-line and
+    # before-the-quote patterns read (a separate finding, see the issue 19 report), not a cost question
+    yield f"long line ({name})", _eml(record, f"{n}-long", body=text.replace("\n", " ") + "\n\n" + record["body"])
     name, text = rng.choice(runs[-39:])  # the near-matches
-    yield f"near-matches ({name})", _eml(record, n + 700_000, body=text + "\n\n" + record["body"])
+    yield f"near-matches ({name})", _eml(record, f"{n}-near", body=text + "\n\n" + record["body"])
 
 
 def _inputs() -> tuple[list[RawInput], dict[str, dict[str, Any]]]:
@@ -115,7 +126,7 @@ def _inputs() -> tuple[list[RawInput], dict[str, dict[str, Any]]]:
     k = 0
     while len(inputs) < N_INPUTS:
         record = seeds[k % len(seeds)]
-        for kind, data in _mutations(rng, record, k):
+        for kind, data in _mutations(rng, record, k, long=k % 4 == 0):
             source = f"fuzz/{len(inputs):04d}-{kind.split(' ')[0]}.eml"
             inputs.append(RawInput(source, data, "email"))
             seed_of[source] = record
