@@ -99,7 +99,7 @@ class App:
     def _build_redactor(self) -> Redactor:
         from tools.redaction.presidio_redactor import build_redactor
 
-        return build_redactor()
+        return build_redactor(self.settings)
 
     def _build_embedder(self) -> Embedder:
         from tools.memory.embeddings import SentenceEmbedder

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from rich.table import Table
 
+from agents import bench_redaction
 from agents import bench_stages as stages_
 from agents.settings import Settings
 from agents.state import InboundMessage
@@ -46,6 +47,7 @@ class BenchResult:
     p50_ms: float
     bare_p95_ms: float  # the models alone on the same messages: the floor under p95_ms
     stages_ms: dict[str, float] = field(default_factory=dict)  # mean per message, with --stages
+    redaction: dict[str, Any] = field(default_factory=dict)  # ms/KB typical and worst case (bench_redaction)
 
     def as_json(self) -> dict[str, Any]:
         stages = {"stages_ms": {k: round(v, 2) for k, v in self.stages_ms.items()}} if self.stages_ms else {}
@@ -58,6 +60,7 @@ class BenchResult:
             "p50_ms": round(self.p50_ms, 1),
             "bare_p95_ms": round(self.bare_p95_ms, 1),
             **stages,
+            **({"redaction": self.redaction} if self.redaction else {}),
         }
 
 
@@ -76,7 +79,11 @@ def bench_messages(n: int) -> Iterator[InboundMessage]:
 
 
 def run_bench(
-    settings: Settings, n: int, progress: Callable[[int], None] | None = None, stages: bool = False
+    settings: Settings,
+    n: int,
+    progress: Callable[[int], None] | None = None,
+    stages: bool = False,
+    adversarial_chars: int = bench_redaction.ADVERSARIAL_CHARS,
 ) -> BenchResult:
     from agents.app import build_app
     from agents.runner import TriageRunner
@@ -138,6 +145,8 @@ def run_bench(
             untimed: dict[str, float] = defaultdict(float)
             floor_s = floor.measure(messages[:FLOOR_RUNS], lambda msg: bare(msg, untimed))
             totals[stages_.FLOOR] = floor_s * len(messages)
+    # after the timed run: the redactor's ms/KB on these messages and on hostile text (issue 19)
+    redaction = bench_redaction.measure_redaction_cost(redactor, messages[:200], adversarial_chars).as_json()
     pipeline_rate, bare_rate = len(messages) / sum(latencies), len(messages) / sum(bare_latencies)
     return BenchResult(
         n=len(messages),
@@ -148,6 +157,7 @@ def run_bench(
         p50_ms=float(np.percentile(latencies, 50) * 1000),
         bare_p95_ms=float(np.percentile(bare_latencies, 95) * 1000),
         stages_ms=stages_.per_message(totals, len(messages)) if stages else {},
+        redaction=redaction,
     )
 
 
@@ -217,6 +227,10 @@ def cmd_bench(args: argparse.Namespace, app: App) -> int:
     table.add_row("p50 warm single-message latency", f"{result.p50_ms:.0f} ms", "")
     table.add_row("p95 warm single-message latency", f"{result.p95_ms:.0f} ms", "<= 150 ms")
     table.add_row("p95 of the bare models alone", f"{result.bare_p95_ms:.0f} ms", "")
+    if result.redaction:
+        r = result.redaction
+        table.add_row("redaction, typical message", f"{r['typical_ms_per_kb']:.1f} ms/KB", "")
+        table.add_row(f"redaction, worst hostile text ({r['worst_input']})", f"{r['worst_ms_per_kb']:.1f} ms/KB", "")
     out.print(table)
     if result.stages_ms:
         stages = Table(title="where a message's time goes (mean ms per message; timing proxies add a little)")

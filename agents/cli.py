@@ -45,6 +45,7 @@ def cmd_ingest(args: argparse.Namespace, app: App) -> int:
         counts = app.ingest.ingest(inputs, on_item=lambda _src: bar.advance(task))
     if not args.no_triage and counts.new_case_ids:
         triage_cases(app, counts.new_case_ids, quiet=args.json)
+        counts.settle_redaction_refusals(app.store.quarantined_cases(counts.new_case_ids))
     if args.json:
         out.print_json(json.dumps(counts.as_json()))
     else:

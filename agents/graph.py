@@ -36,12 +36,20 @@ def _bind(
     return node
 
 
+def _after_redact(state: TriageState) -> str:
+    """A case whose redaction was refused is quarantined: nothing downstream may see it."""
+    return END if state.status == "quarantined" else "next"
+
+
 def build_graph(deps: TriageDeps) -> StateGraph:
     graph = StateGraph(TriageState)
     previous = START
     for name, fn in STEPS:
         graph.add_node(name, _bind(fn, deps))  # type: ignore[call-overload]  # langgraph types nodes by protocol
-        graph.add_edge(previous, name)
+        if previous == "redact":
+            graph.add_conditional_edges("redact", _after_redact, {"next": name, END: END})
+        else:
+            graph.add_edge(previous, name)
         previous = name
     graph.add_edge(previous, END)
     return graph

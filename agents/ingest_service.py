@@ -36,6 +36,16 @@ class IngestCounts:
             "quarantined": self.quarantined,
         }
 
+    def settle_redaction_refusals(self, quarantined: dict[str, str]) -> None:
+        """Cases of this ingest that the redactor then refused (case id -> quarantine id, from
+        `CaseStore.quarantined_cases`) count as quarantined, as the store's ingest log now says."""
+        for case_id, qid in quarantined.items():
+            if case_id in self.new_case_ids:
+                self.new_case_ids.remove(case_id)
+                self.cases -= 1
+                self.quarantined += 1
+                self.quarantine_ids.append(qid)
+
     def add(self, other: IngestCounts) -> None:
         self.received += other.received
         self.cases += other.cases
@@ -124,6 +134,11 @@ class IngestService:
         item, payload = self.store.quarantined_payload(quarantine_id)
         if item.status != "open":
             raise ValueError(f"quarantined input {quarantine_id} is already {item.status}")
+        if item.case_id is not None:  # refused at redaction: the case and its raw message are stored
+            if fixed is not None:
+                raise ValueError(f"{quarantine_id} is a stored case refused at redaction; retry it without a file")
+            reopened = self.store.reopen_quarantined_case(quarantine_id, self.clock.now())
+            return IngestCounts(received=1, cases=1, new_case_ids=[reopened])
         source = item.source.split("#", 1)[0]
         # channel_hint None: the parser detects the channel from the file type, as on first delivery.
         raw = RawInput(source=source, data=fixed if fixed is not None else payload, channel_hint=None)

@@ -22,6 +22,7 @@ from agents.ports import (
     ErpReader,
     Policy,
     Reasoner,
+    RedactionIncomplete,
     Redactor,
     ReferenceExtractor,
     TriageStore,
@@ -68,9 +69,18 @@ def ingest_case(state: TriageState, deps: TriageDeps) -> dict[str, Any]:
 
 
 def redact_message(state: TriageState, deps: TriageDeps) -> dict[str, Any]:
-    """The raw message, read from the raw store, redacted. Nothing raw leaves this node."""
+    """The raw message, read from the raw store, redacted. Nothing raw leaves this node.
+
+    Fail closed: a redaction that cannot complete quarantines the case (the graph ends here) instead of
+    passing on a message with a recognizer skipped."""
     raw = deps.store.load_raw(state.raw_id)
-    return {"redacted": deps.redactor.redact(raw), "status": "redacted"}
+    try:
+        redacted = deps.redactor.redact(raw)
+    except RedactionIncomplete as refused:
+        deps.store.quarantine_case(state.case_id, refused.code, refused.detail, deps.clock.now())
+        log.warning("case %s quarantined: %s (%s)", state.case_id, refused.code, refused.pattern or "-")
+        return {"status": "quarantined", "errors": [*state.errors, refused.code]}
+    return {"redacted": redacted, "status": "redacted"}
 
 
 def understand_message(state: TriageState, deps: TriageDeps) -> dict[str, Any]:

@@ -30,9 +30,34 @@ class Clock(Protocol):
     def now(self) -> datetime: ...
 
 
+class RedactionIncomplete(Exception):
+    """The redactor could not finish a message: it must not pass on, partly redacted (fail closed).
+
+    `code` is the quarantine reason, one per failure kind (`REDACTION_CODES`); `pattern` names the
+    recognizer or pattern that failed, if one did. Neither, nor `str()`, ever holds message text.
+    """
+
+    def __init__(self, code: str, detail: str, pattern: str | None = None) -> None:
+        super().__init__(detail)
+        self.code = code
+        self.detail = detail
+        self.pattern = pattern
+
+
+# Quarantine reasons of a message whose redaction did not complete, one per failure kind.
+REDACTION_CODES = {
+    "redaction_incomplete": "a recognizer pattern timed out: its PII would have been skipped",
+    "redaction_failed": "a recognizer raised an error",
+    "redaction_over_budget": "the message used up its redaction time budget",
+    "redaction_too_large": "the message is longer than the analysable size",
+}
+
+
 class Redactor(Protocol):
     def redact(self, message: InboundMessage) -> RedactedMessage:
-        """Replace PII by typed placeholders, consistent within the message; keep references intact."""
+        """Replace PII by typed placeholders, consistent within the message; keep references intact.
+
+        Raises `RedactionIncomplete` rather than return a message with any recognizer skipped."""
         ...
 
 
@@ -103,6 +128,10 @@ class TriageStore(Protocol):
 
     def save_triage(self, case_id: str, now: datetime, redacted: RedactedMessage, **values: Any) -> None:
         """Write the triaged case row once, complete: the redacted message and what was understood."""
+        ...
+
+    def quarantine_case(self, case_id: str, reason: str, detail: str, now: datetime) -> str:
+        """Take a case whose redaction was refused out of every queue, into quarantine; the entry's id."""
         ...
 
 

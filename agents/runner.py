@@ -44,7 +44,9 @@ class TriageRunner:
                     return self.pending_review(case_id)
                 self.app.invoke(None, run_config(case_id))
                 return self.pending_review(case_id)
-            return None
+            if self.deps.store.case_status(case_id) != "received":
+                return None
+            # a run that ended in quarantine and was reopened for a retry (issue 19): start it again
         case = self.deps.store.get_case(case_id)
         if case is None:
             raise LookupError(f"no case {case_id!r}")

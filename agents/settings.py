@@ -23,6 +23,10 @@ class Settings(BaseSettings):
     max_input_bytes: int = Field(default=10 * 1024 * 1024, alias="TRIAGE_MAX_INPUT_BYTES")
     dedupe_window_hours: float = Field(default=72.0, alias="TRIAGE_DEDUPE_WINDOW_HOURS")
     raw_retention_days: int = Field(default=30, alias="TRIAGE_RAW_RETENTION_DAYS")
+    # Redaction per message: wall-clock budget and analysable size (all text fields together). A message
+    # over either is quarantined, never passed on partly redacted (issue 19).
+    redaction_budget_ms: int = Field(default=10_000, ge=1, alias="TRIAGE_REDACTION_BUDGET_MS")
+    redaction_max_chars: int = Field(default=100_000, ge=1, le=100_000, alias="TRIAGE_REDACTION_MAX_CHARS")
 
     reasoner: str = Field(default="local", alias="TRIAGE_REASONER")  # local | llm
     llm_model: str = Field(default="gpt-4o-mini", alias="TRIAGE_LLM_MODEL")

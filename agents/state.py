@@ -60,6 +60,7 @@ ReferenceKind = Literal[
 CaseStatus = Literal[
     "received",  # stored, not yet through the graph
     "redacted",
+    "quarantined",  # redaction refused (timed out, failed, over budget): a quarantine row names it
     "awaiting_review",  # graph paused at review()
     "needs_classification",  # the reasoner abstained; still awaiting review
     "approved",  # human decided, dispatch pending

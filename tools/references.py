@@ -61,7 +61,8 @@ def gs1_valid(number: str) -> bool:
 
 # A keyword, optional "no."/"number"/"#", optional ":" -- then the reference itself.
 _NUM = r"(?:[ \t]*(?:no\.?|nr\.?|n[°º]|num(?:ber)?|#|ref\.?|id)\b)?[ \t]*[:#.]?[ \t]*"
-_DIGIT_AHEAD = r"(?=[A-Z0-9/ -]*\d)"  # the captured value must contain a digit
+# bounded (issue 19): unbounded, "BOL BOL BOL ..." made every keyword scan to the end of the text
+_DIGIT_AHEAD = r"(?=[A-Z0-9/ -]{0,40}\d)"  # the captured value must contain a digit
 _END = r"(?![\w/-]*\d)(?![A-Za-z0-9])"
 # Every keyword starts with a letter: checking that first lets the regex engine pass over the other
 # positions without trying each keyword there (measured: the keyword rules twice as fast).

@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from agents.ports import Redactor
+from agents.ports import RedactionIncomplete, Redactor
 from agents.state import Attachment, InboundMessage, RedactedMessage
 from tools.redaction.presidio_redactor import PresidioRedactor, sender_domain
 
@@ -228,16 +228,22 @@ def test_cpu_time_per_message(redactor: PresidioRedactor) -> None:
     assert times[int(len(times) * 0.95) - 1] < 150, times
 
 
-def test_empty_and_long_texts(redactor: PresidioRedactor) -> None:
+def test_empty_and_long_texts(redactor: PresidioRedactor, monkeypatch: pytest.MonkeyPatch) -> None:
     assert redactor.redact(_msg("")).body == ""
+    monkeypatch.setattr(redactor, "budget_ms", 300_000)  # this test is about size, not time
     line = "Pallet 7 of PO-44871 checked by Maria Gonzalez, tel +1 269-555-0176.\n"
-    text = line * 3000  # ~210k characters: analysed in chunks, joined back in order
-    out = redactor.redact(
-        _msg(
+
+    def with_attachment(text: str) -> InboundMessage:
+        return _msg(
             "see attachment", attachments=[Attachment(filename="log.txt", content_type="text/plain", size=1, text=text)]
         )
-    )
+
+    out = redactor.redact(with_attachment(line * 600))  # ~42k characters: analysed whole
     redacted = out.attachments[0].text or ""
-    assert redacted.count("PO-44871") == 3000 and "Maria" not in redacted and "269-555-0176" not in redacted
-    assert redacted.count("\n") == 3000
+    assert redacted.count("PO-44871") == 600 and "Maria" not in redacted and "269-555-0176" not in redacted
+    assert redacted.count("\n") == 600
     assert len(set(re.findall(r"<PERSON_\d+>", redacted))) == 1
+    # ~210k characters: over the analysable size (TRIAGE_REDACTION_MAX_CHARS), refused, not cut (issue 19)
+    with pytest.raises(RedactionIncomplete) as refused:
+        redactor.redact(with_attachment(line * 3000))
+    assert refused.value.code == "redaction_too_large"

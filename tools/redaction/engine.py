@@ -11,6 +11,9 @@ from pathlib import Path
 from typing import Any
 
 os.environ.setdefault("TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS", "")  # before Presidio: no list download
+# Presidio's own pattern recognizers (IBAN, card) time out after this many seconds and skip the
+# pattern; the redactor turns that skip into a refusal (tools/redaction/budget.py). Read at import.
+os.environ.setdefault("REGEX_TIMEOUT_SECONDS", "10")
 
 import spacy
 from presidio_analyzer import AnalyzerEngine, RecognizerRegistry

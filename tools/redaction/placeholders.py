@@ -21,7 +21,8 @@ _SPACES = re.compile(r"[\s,.;]+")
 def normalise(entity_type: str, value: str) -> str:
     """The key under which two spellings of one value share a placeholder."""
     if entity_type == "PERSON":
-        return " ".join(w for w in name_words(value) if len(w) > 1 or len(name_words(value)) == 1)
+        words = name_words(value)  # once: per word it made a long merged name quadratic (issue 19)
+        return " ".join(w for w in words if len(w) > 1 or len(words) == 1)
     if entity_type == "EMAIL_ADDRESS":
         return value.strip().casefold()
     if entity_type == "PHONE_NUMBER":

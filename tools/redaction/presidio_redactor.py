@@ -13,6 +13,7 @@ import logging
 import os
 import re
 import time
+from bisect import bisect_left
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -21,13 +22,18 @@ from pathlib import Path
 from typing import Any
 
 os.environ.setdefault("TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS", "")  # before Presidio: no list download
+# Presidio's own pattern recognizers (IBAN, card) time out after this many seconds and skip the
+# pattern; the redactor turns that skip into a refusal (tools/redaction/budget.py). Read at import.
+os.environ.setdefault("REGEX_TIMEOUT_SECONDS", "10")
 
 from presidio_analyzer import AnalyzerEngine, EntityRecognizer
 from presidio_analyzer import RecognizerResult as AnalyzerResult
 from presidio_anonymizer import AnonymizerEngine
 from presidio_anonymizer.entities import OperatorConfig, RecognizerResult
 
+from agents.ports import RedactionIncomplete
 from agents.state import Attachment, InboundMessage, RedactedMessage, RedactionStats
+from tools.redaction.budget import Timer, check_budget, check_nothing_skipped, redacting, watch_presidio_skips
 from tools.redaction.engine import VendoredSpacyNlpEngine, build_analyzer
 from tools.redaction.placeholders import PlaceholderMap
 from tools.redaction.policy import RedactionPolicy, load_policy, name_words
@@ -41,6 +47,9 @@ _VALIDATED_TYPES = frozenset({"IBAN_CODE", "CREDIT_CARD", "EMAIL_ADDRESS", "STRE
 _LOCAL_PART_SPLIT = re.compile(r"[^\w]+|\d+|_")
 _SIGNATURE_SEPARATOR = "\n\n-- \n"
 _MAX_FIELD_CHARS = 100_000
+# Defaults of `TRIAGE_REDACTION_BUDGET_MS` / `TRIAGE_REDACTION_MAX_CHARS` (agents/settings.py).
+DEFAULT_BUDGET_MS = 10_000
+DEFAULT_MAX_CHARS = 100_000
 _UNIT_SEPARATOR = "\n\n"
 # Overlapping results: the validated, pattern-shaped types win over a name ("Entrega en Calle" is
 # no person when "Calle Mayor 23" is an address).
@@ -56,6 +65,23 @@ _RECOGNIZER_NAME_KEY = AnalyzerResult.RECOGNIZER_NAME_KEY
 _NAME_TOKEN = re.compile(r"\S+")
 _SURFACE_WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?")
 _NANP = re.compile(r"(?:1[ .-])?\(?\d{3}\)?[ .-]\d{3}[ .-]\d{4}")
+# spaCy's tokenizer peels suffixes off a token one at a time, each try a search of its suffix rules:
+# on a long run without spaces (2,000 apostrophes) that is ~1.5 ms a character (measured). The NER gets
+# a copy of the text, of the same length, with such runs cut by a space every _RUN_PIECE characters
+# (40 ms for those 2,000 apostrophes instead of 2.6 s); the patterns still run on the text itself.
+_LONG_RUN = re.compile(r"\S{65,}")
+_RUN_PIECE = 32
+
+
+def _ner_text(text: str) -> str:
+    """`text` with every run of more than 64 non-space characters cut by a space every 32 (same offsets)."""
+    if len(text) < 65 or not _LONG_RUN.search(text):
+        return text
+    chars = list(text)
+    for m in _LONG_RUN.finditer(text):
+        for i in range(m.start() + _RUN_PIECE, m.end(), _RUN_PIECE):
+            chars[i] = " "
+    return "".join(chars)
 
 
 @dataclass
@@ -111,8 +137,24 @@ class PresidioRedactor:
     """Implements `agents.ports.Redactor`. Loads the spaCy model in `__init__` (a few seconds):
     build one per process and reuse it."""
 
-    def __init__(self, policy: RedactionPolicy | None = None, model_path: Path | None = None):
+    def __init__(
+        self,
+        policy: RedactionPolicy | None = None,
+        model_path: Path | None = None,
+        *,
+        budget_ms: int = DEFAULT_BUDGET_MS,
+        max_chars: int = DEFAULT_MAX_CHARS,
+        timer: Timer = time.monotonic,
+    ):
         self.policy = policy or load_policy()
+        # Per message: a wall-clock budget and an analysable size; over either, the message is refused
+        # (RedactionIncomplete), never passed on partly redacted.
+        if max_chars > _MAX_FIELD_CHARS:  # longer fields would be cut in pieces without overlap
+            raise ValueError(f"max_chars {max_chars} is over the analysable {_MAX_FIELD_CHARS} characters")
+        self.budget_ms = budget_ms
+        self.max_chars = max_chars
+        self.timer = timer
+        watch_presidio_skips()
         # presidio-analyzer logs the text around each hit at DEBUG: never let that reach a log (invariant 1)
         for name in ("presidio-analyzer", "presidio-anonymizer"):
             logging.getLogger(name).setLevel(logging.WARNING)
@@ -149,10 +191,24 @@ class PresidioRedactor:
     # ------------------------------------------------------------------ public
 
     def redact(self, message: InboundMessage) -> RedactedMessage:
+        """The redacted message, or `RedactionIncomplete` (over budget, too large, a recognizer that
+        timed out or failed): all or nothing."""
+        with redacting(self.budget_ms, self.timer):
+            return self._redact(message)
+
+    def _redact(self, message: InboundMessage) -> RedactedMessage:
         started = time.perf_counter()
         fields = self._fields(message)
+        size = sum(len(f.text) for f in fields)
+        if size > self.max_chars:
+            raise RedactionIncomplete(
+                "redaction_too_large",
+                f"redaction refused: {size} characters of text, more than the analysable {self.max_chars}",
+            )
         hits = self._analyze(fields)
+        check_budget("analysis")
         self._sweep_names(fields, hits, message.sender)
+        check_budget("name sweep")
         for i, f in enumerate(fields):
             hits[i] = self._merge(f.text, hits[i])
         occurrences = [(h.entity, f.text[h.start : h.end]) for f, fh in zip(fields, hits, strict=True) for h in fh]
@@ -209,10 +265,11 @@ class PresidioRedactor:
         # unit, which skips pipe's batching), then the analyzer per unit
         language = self.policy.language
         if len(units) == 1:
-            artifacts = [self.nlp_engine.process_text(units[0].text, language)]
+            artifacts = [self.nlp_engine.process_text(_ner_text(units[0].text), language)]
         else:
-            batch = self.nlp_engine.process_batch([u.text for u in units], language, len(units))
+            batch = self.nlp_engine.process_batch([_ner_text(u.text) for u in units], language, len(units))
             artifacts = [item[1] for item in batch]
+        check_budget("spaCy NER")
         out: list[list[_Hit]] = [[] for _ in fields]
         for unit, nlp_artifacts in zip(units, artifacts, strict=True):
             results = self.analyzer.analyze(
@@ -223,6 +280,7 @@ class PresidioRedactor:
                 score_threshold=self.policy.score_threshold,
                 ad_hoc_recognizers=self._field_recognizers.get(unit.kind) or None,
             )
+            check_nothing_skipped()  # Presidio's own recognizers skip a pattern that timed out: not here
             for r in results:
                 source = (r.recognition_metadata or {}).get(_RECOGNIZER_NAME_KEY, "")
                 for index, offset in unit.members:
@@ -390,11 +448,16 @@ class PresidioRedactor:
     @staticmethod
     def _merge(text: str, hits: list[_Hit]) -> list[_Hit]:
         """Non-overlapping hits (longer, then higher score wins); adjacent name parts joined."""
+        # The chosen hits never overlap, so kept sorted by start a new hit can only overlap its two
+        # neighbours: found by bisection (the pairwise check was quadratic in the hits, issue 19).
         chosen: list[_Hit] = []
+        starts: list[int] = []
         for h in sorted(hits, key=lambda h: (_PRECEDENCE.get(h.entity, 9), -(h.end - h.start), -h.score, h.start)):
-            if not any(_overlaps(h.start, h.end, c.start, c.end) for c in chosen):
-                chosen.append(h)
-        chosen.sort(key=lambda h: h.start)
+            i = bisect_left(starts, h.start)
+            if (i > 0 and chosen[i - 1].end > h.start) or (i < len(chosen) and chosen[i].start < h.end):
+                continue
+            chosen.insert(i, h)
+            starts.insert(i, h.start)
         merged: list[_Hit] = []
         for h in chosen:
             prev = merged[-1] if merged else None
@@ -546,6 +609,10 @@ def sender_domain(sender: str | None) -> str | None:
 
 def build_redactor(settings: Any = None, *, policy_path: Path | None = None) -> PresidioRedactor:
     """The product's redactor. Loads the spaCy model (a few seconds): call once per process and keep
-    the result (the service container / test session fixture caches it)."""
-    del settings  # nothing configurable yet beyond the policy file
-    return PresidioRedactor(load_policy(policy_path))
+    the result (the service container / test session fixture caches it). `settings` (agents.settings.
+    Settings) gives the per-message budget: TRIAGE_REDACTION_BUDGET_MS, TRIAGE_REDACTION_MAX_CHARS."""
+    return PresidioRedactor(
+        load_policy(policy_path),
+        budget_ms=int(getattr(settings, "redaction_budget_ms", DEFAULT_BUDGET_MS)),
+        max_chars=int(getattr(settings, "redaction_max_chars", DEFAULT_MAX_CHARS)),
+    )

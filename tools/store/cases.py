@@ -69,6 +69,7 @@ class QuarantineItem:
     status: str
     created_at: datetime
     resolved_case_id: str | None
+    case_id: str | None = None  # the case whose redaction was refused (reason redaction_*), else None
 
 
 class CaseStore:
@@ -193,6 +194,75 @@ class CaseStore:
                 )
             )
         return qid
+
+    def quarantine_case(self, case_id: str, reason: str, detail: str, now: datetime) -> str:
+        """A stored case whose redaction was refused (issue 19), in one transaction: the case becomes
+        `quarantined` (out of every queue), a quarantine row names it, and its ingest-log entry moves from
+        `case` to `quarantined`, so received = cases + duplicates + quarantined stays true. The raw message
+        stays in `raw_messages` under its retention rule; the row's payload is empty. Idempotent: a re-run
+        returns the open row already there. `detail` must hold no message text."""
+        q, c, ingest = t.quarantine, t.cases, t.ingest_log
+        with self.engine.begin() as conn:
+            existing = conn.execute(select(q.c.id).where(q.c.case_id == case_id, q.c.status == "open")).scalar()
+            if existing is not None:
+                return str(existing)
+            row = conn.execute(
+                select(c.c.channel, t.raw_messages.c.source).select_from(_RAW_JOIN).where(c.c.id == case_id)
+            ).first()
+            if row is None:
+                raise LookupError(f"case {case_id} is not in the store")
+            qid = new_id("q")
+            conn.execute(
+                insert(q).values(
+                    id=qid,
+                    source=row.source,
+                    channel=row.channel,
+                    reason=reason,
+                    detail=f"{row.source}: {detail} (case {case_id}; the raw message stays in the raw store)",
+                    payload=b"",
+                    size=0,
+                    status="open",
+                    created_at=now,
+                    updated_at=now,
+                    case_id=case_id,
+                )
+            )
+            conn.execute(update(c).where(c.c.id == case_id).values(status="quarantined", updated_at=now))
+            conn.execute(
+                update(ingest)
+                .where(ingest.c.outcome == "case", ingest.c.ref_id == case_id)
+                .values(outcome="quarantined", ref_id=qid)
+            )
+        return qid
+
+    def quarantined_cases(self, case_ids: Iterable[str]) -> dict[str, str]:
+        """Of these cases, those quarantined at redaction: case id -> open quarantine id."""
+        ids = list(case_ids)
+        if not ids:
+            return {}
+        q = t.quarantine
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(q.c.case_id, q.c.id).where(q.c.case_id.in_(ids), q.c.status == "open")).all()
+        return {str(case_id): str(qid) for case_id, qid in rows}
+
+    def reopen_quarantined_case(self, qid: str, now: datetime) -> str:
+        """Undo `quarantine_case` for a retry (e.g. after raising the budget): the case is `received` again,
+        counted as a case again, and the quarantine row is resolved. Returns the case id."""
+        q, c, ingest = t.quarantine, t.cases, t.ingest_log
+        with self.engine.begin() as conn:
+            case_id = conn.execute(select(q.c.case_id).where(q.c.id == qid, q.c.status == "open")).scalar()
+            if case_id is None:
+                raise ValueError(f"quarantined input {qid} is not an open redaction refusal of a case")
+            conn.execute(
+                update(q).where(q.c.id == qid).values(status="reprocessed", resolved_case_id=case_id, updated_at=now)
+            )
+            conn.execute(update(c).where(c.c.id == case_id).values(status="received", updated_at=now))
+            conn.execute(
+                update(ingest)
+                .where(ingest.c.outcome == "quarantined", ingest.c.ref_id == qid)
+                .values(outcome="case", ref_id=case_id)
+            )
+        return str(case_id)
 
     def list_quarantine(self, status: str | None = "open") -> list[QuarantineItem]:
         q = t.quarantine

@@ -116,8 +116,12 @@ quarantine = Table(
     Column("resolved_case_id", String(40)),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
+    # The case a message became before its redaction was refused (issue 19); its raw text stays in
+    # raw_messages and the payload here is empty. NULL for inputs refused at ingest.
+    Column("case_id", String(40)),
 )
 Index("ix_quarantine_status", quarantine.c.status)
+Index("ix_quarantine_case", quarantine.c.case_id)
 
 ingest_log = Table(
     "ingest_log",
