@@ -14,12 +14,11 @@ from typing import Generic, TypeVar
 
 import numpy as np
 
-from agents.ports import CaseMemory, Embedder, ErpReader, Reasoner, Redactor
+from agents.ports import Embedder, ErpReader, Reasoner, Redactor
 from agents.state import (
     Classification,
     ErpContext,
     InboundMessage,
-    Proposal,
     RedactedMessage,
     Reference,
     SimilarCase,
@@ -59,17 +58,6 @@ class LazyRedactor:
 
     def redact(self, message: InboundMessage) -> RedactedMessage:
         return self.target.get().redact(message)
-
-
-class LazyMemory:
-    def __init__(self, target: Lazy[CaseMemory]) -> None:
-        self.target = target
-
-    def similar(self, text: str, k: int = 5) -> list[SimilarCase]:
-        return self.target.get().similar(text, k)
-
-    def remember(self, case_id: str, text: str, approved: Proposal, resolution: str | None = None) -> None:
-        self.target.get().remember(case_id, text, approved, resolution)
 
 
 class LazyReasoner:

@@ -62,12 +62,6 @@ class Settings(BaseSettings):
     def chroma_path(self) -> Path:
         return self.home / "memory"
 
-    @property
-    def quarantine_dir(self) -> Path:
-        path = self.home / "quarantine"
-        path.mkdir(parents=True, exist_ok=True)
-        return path
-
 
 def load_settings() -> Settings:
     # Offline guards: both libraries try the network on import or first use unless told not to.

@@ -54,10 +54,6 @@ class Gate(BaseModel):
             return f">= baseline - {self.max_drop_from_baseline:g}"
         return f"<= baseline + {self.max_rise_from_baseline:g}"
 
-    @property
-    def needs_baseline(self) -> bool:
-        return self.max_drop_from_baseline is not None or self.max_rise_from_baseline is not None
-
 
 class GatesFile(BaseModel):
     model_config = ConfigDict(extra="forbid")

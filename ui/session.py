@@ -157,10 +157,6 @@ def show_flashes() -> None:
         {"success": st.success, "error": st.error, "warning": st.warning, "info": st.info}[kind](message)
 
 
-def user_badge(user: User) -> dict[str, Any]:
-    return {"username": user.username, "role": ROLE_LABELS.get(user.role, user.role)}
-
-
 # ---------------------------------------------------------------------------------------- services
 
 

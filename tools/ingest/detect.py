@@ -64,11 +64,6 @@ _KNOWN_EMAIL_HEADERS = frozenset(
 )
 
 
-def base_name(source: str) -> str:
-    """The file part of a source, without an item suffix: "inbox/a.mbox#3" -> "a.mbox"."""
-    return PurePath(_ITEM_SUFFIX.sub("", source)).name
-
-
 def suffix_of(source: str) -> str:
     """Lower-case extension of a source ("" when there is none, e.g. "stdin" or "api:n8n")."""
     if source == "stdin" or source.startswith("api:"):

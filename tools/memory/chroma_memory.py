@@ -139,15 +139,6 @@ class ChromaCaseMemory:
             ]
         )
 
-    def all_labelled(self) -> tuple[list[str], np.ndarray, list[str]]:
-        """Every stored case: ids, vectors and reasons (what the local reasoner trains on)."""
-        got = self.collection.get(include=["embeddings", "metadatas"])
-        ids = list(got["ids"])
-        embeddings = got.get("embeddings")
-        vectors = np.asarray(embeddings if embeddings is not None else [], dtype=np.float32)
-        reasons = [str(m.get("reason")) for m in (got.get("metadatas") or [])]
-        return ids, vectors, reasons
-
 
 def _reason(value: Any) -> ReasonCode:
     return value

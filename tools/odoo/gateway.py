@@ -21,7 +21,7 @@ from typing import Any
 from tools.odoo.allowlist import AllowList, CreatedRecords, guarded_opener
 from tools.odoo.config import OdooTarget
 from tools.odoo.editions import FieldMap, Helpdesk, field_map, helpdesk_from_modules, major_from_version
-from tools.odoo.errors import ErrorInfo, OdooError, WriteRefused, wrap
+from tools.odoo.errors import ErrorInfo, OdooError, wrap
 
 log = logging.getLogger(__name__)
 
@@ -413,9 +413,6 @@ class OdooGateway:
         )
 
     # ------------------------------------------------------------------ guards used by callers
-    def refuse_unless_ours(self, model: str, record_id: int) -> None:
-        if (model, record_id) not in self.created:
-            raise WriteRefused(f"refused: {model}({record_id}) was not created by the product")
 
 
 def not_configured(message: str) -> OdooError:

@@ -17,6 +17,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from agents.text_patterns import NAME_WORD
+
 os.environ.setdefault("TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS", "")  # before Presidio: no list download
 
 import regex
@@ -139,9 +141,10 @@ def all_patterns(policy: RedactionPolicy | None = None, timeout: float | None = 
         for p in recognizer.patterns:
             compiled = regex.compile(p.regex, flags=recognizer.global_regex_flags)
             out.append(NamedPattern(f"{pre.cls}/{p.name}", _counter(compiled, timeout)))
-    for attr in ("_LOCAL_PART_SPLIT", "_NAME_TOKEN", "_SURFACE_WORD", "_NANP"):
+    for attr in ("_LOCAL_PART_SPLIT", "_NAME_TOKEN", "_NANP"):
         compiled = getattr(redactor_module, attr)
         out.append(NamedPattern(f"redactor/{attr.lower().strip('_')}", _counter(compiled, None)))
+    out.append(NamedPattern("redactor/surface_word", _counter(NAME_WORD, None)))  # agents.text_patterns
     for i, rule in enumerate(_RULES):
         out.append(NamedPattern(f"references/{rule.kind}#{i}", _counter(rule.regex, None)))
     return out

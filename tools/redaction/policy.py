@@ -14,14 +14,15 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
+from agents.text_patterns import NAME_WORD
+
 DEFAULT_POLICY_PATH = Path(__file__).resolve().parents[2] / "policies" / "recognizers.yaml"
 
-_NAME_WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?")
 
 
 def name_words(text: str) -> list[str]:
     """Casefolded words of a name or phrase ("Kuehne + Nagel" -> ["kuehne", "nagel"])."""
-    return [m.group(0).casefold() for m in _NAME_WORD.finditer(text)]
+    return [m.group(0).casefold() for m in NAME_WORD.finditer(text)]
 
 
 class PatternSpec(BaseModel):

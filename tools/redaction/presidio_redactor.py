@@ -21,6 +21,8 @@ from email.utils import parseaddr
 from pathlib import Path
 from typing import Any
 
+from agents.text_patterns import NAME_WORD
+
 os.environ.setdefault("TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS", "")  # before Presidio: no list download
 # Presidio's own pattern recognizers (IBAN, card) time out after this many seconds and skip the
 # pattern; the redactor turns that skip into a refusal (tools/redaction/budget.py). Read at import.
@@ -63,7 +65,6 @@ _PRECEDENCE = {
 }
 _RECOGNIZER_NAME_KEY = AnalyzerResult.RECOGNIZER_NAME_KEY
 _NAME_TOKEN = re.compile(r"\S+")
-_SURFACE_WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?")
 _NANP = re.compile(r"(?:1[ .-])?\(?\d{3}\)?[ .-]\d{3}[ .-]\d{4}")
 # spaCy's tokenizer peels suffixes off a token one at a time, each try a search of its suffix rules:
 # on a long run without spaces (2,000 apostrophes) that is ~1.5 ms a character (measured). The NER gets
@@ -403,7 +404,7 @@ class PresidioRedactor:
                         continue  # "Tradeport Dr" inside a street address is no one's name
                     if h.from_ner and " " not in value.strip():
                         continue  # a lone word only the NER calls a person ("Reason:") is not spread
-                    seeds.update(w.casefold() for w in _SURFACE_WORD.findall(value) if len(w) > 2 or w.istitle())
+                    seeds.update(w.casefold() for w in NAME_WORD.findall(value) if len(w) > 2 or w.istitle())
                 elif h.entity == "EMAIL_ADDRESS":
                     emails.append(value)
         if sender:

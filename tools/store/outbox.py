@@ -354,12 +354,6 @@ def requeue(
 # ---------------------------------------------------------------------- reads
 
 
-def get_row(engine: Engine, row_id: str) -> OutboxRow | None:
-    with engine.connect() as conn:
-        m = conn.execute(select(t.outbox).where(t.outbox.c.id == row_id)).mappings().first()
-    return OutboxRow.from_mapping(m) if m else None
-
-
 def row_by_key(engine: Engine, idempotency_key: str) -> OutboxRow | None:
     with engine.connect() as conn:
         m = conn.execute(select(t.outbox).where(t.outbox.c.idempotency_key == idempotency_key)).mappings().first()
