@@ -17,13 +17,11 @@ different lineage from the -ops seed's partner 8.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
 
-from tests.odoo.conftest import captures_dir
-from tests.odoo.test_contract_sandbox import SKIP_LABELS, SKIP_PREFIXES, RecordingClock, compare, post
+from tests.odoo.test_contract_sandbox import RecordingClock, ops_step, replay
 from tools.odoo.sandbox import SandboxServer
 from tools.odoo.sandbox.seed import bridge_to_ops_more
 
@@ -40,31 +38,14 @@ def stock_step(label: str) -> bool:
 
 def replay_more(tmp_path: Path, ops: str, more: str, db: str, version: str) -> tuple[list[str], list[str]]:
     clock = RecordingClock()
-    problems: list[str] = []
-    replayed: list[str] = []
     with SandboxServer(tmp_path / "home", "community", version, db=db, clock=clock) as server:
-        for path in sorted(captures_dir(ops).glob("*.json")):
-            exchange = json.loads(path.read_text())
-            label = exchange["label"]
-            if (label.startswith(SKIP_PREFIXES) and not label.startswith(("s30", "s31"))) or label in SKIP_LABELS:
-                continue
-            clock.follow(exchange)
-            status, text = post(server, exchange)
-            problems += compare(exchange, status, text)
+        _, problems = replay(server, clock, ops, ops_step)
         assert not problems, "the -ops replay differs:\n" + "\n".join(problems)
         assert server.app is not None
         state = server.app.emulator.state
         with state.lock:
             bridge_to_ops_more(state, int(version.split(".")[0]), at=clock.now())
-        for path in sorted(captures_dir(more).glob("*.json")):
-            exchange = json.loads(path.read_text())
-            if not stock_step(exchange["label"]):
-                continue
-            clock.follow(exchange)
-            status, text = post(server, exchange)
-            problems += compare(exchange, status, text)
-            replayed.append(exchange["label"])
-    return replayed, problems
+        return replay(server, clock, more, stock_step)
 
 
 @pytest.mark.parametrize(("ops", "more", "db", "version"), MORE, ids=["17", "18"])
