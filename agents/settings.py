@@ -35,6 +35,8 @@ class Settings(BaseSettings):
     odoo_user: str | None = Field(default=None, alias="ODOO_USER")
     odoo_password: SecretStr | None = Field(default=None, alias="ODOO_PASSWORD")
     odoo_api_key: SecretStr | None = Field(default=None, alias="ODOO_API_KEY")
+    # How often the worker runs `triage reconcile` (SLA breaches, escalations), in seconds.
+    reconcile_every_s: float = Field(default=300.0, alias="TRIAGE_RECONCILE_EVERY")
     ui_base_url: str = Field(default="http://127.0.0.1:8501", alias="TRIAGE_UI_BASE_URL")
 
     @property

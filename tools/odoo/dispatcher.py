@@ -20,7 +20,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine
 
@@ -30,6 +30,9 @@ from tools.odoo.errors import ConfigMissing, ErrorInfo, OdooError, classify_exce
 from tools.odoo.gateway import OdooGateway, today_plus
 from tools.store import outbox
 from tools.store.outbox import OutboxRow, utcnow
+
+if TYPE_CHECKING:
+    from agents.metrics import Metrics
 
 log = logging.getLogger(__name__)
 
@@ -83,8 +86,10 @@ class Dispatcher:
         parent_wait: timedelta = timedelta(seconds=1),
         in_doubt: timedelta | None = None,
         rng: random.Random | None = None,
+        metrics: Metrics | None = None,
     ) -> None:
         self.engine = engine
+        self.metrics = metrics  # triage_dispatch_total{result}: one count per processed row
         self.options = options or OdooOptions()
         self.worker_id = worker_id or f"{socket.gethostname()}:{os.getpid()}:{random.randrange(1 << 30):x}"
         self.lease = lease
@@ -166,6 +171,8 @@ class Dispatcher:
             rows = outbox.claim(self.engine, self.worker_id, self.lease)
             for row in rows:
                 outcome = self.process(row, report)
+                if self.metrics is not None:
+                    self.metrics.dispatch.labels(result=outcome).inc()
                 if on_row:
                     on_row(row, outcome)
             if report.stopped:

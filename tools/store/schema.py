@@ -80,6 +80,10 @@ cases = Table(
     Column("updated_at", DateTime(timezone=True), nullable=False),
     Column("dispatch_status", String(32)),
     Column("dispatch_error", Text),
+    # Reconciliation (policies/escalation.yaml): the newest escalation of the case, and the role it went to.
+    Column("escalated_at", DateTime(timezone=True)),
+    Column("escalation_rule", String(40)),
+    Column("assigned_role", String(32)),
 )
 Index("ix_cases_queue", cases.c.status, cases.c.priority, cases.c.created_at)
 Index("ix_cases_reason", cases.c.reason)
@@ -88,6 +92,7 @@ Index("ix_cases_carrier", cases.c.carrier)
 Index("ix_cases_assignee", cases.c.assignee)
 Index("ix_cases_sla", cases.c.status, cases.c.sla_due)
 Index("ix_cases_created", cases.c.created_at)
+Index("ix_cases_escalated", cases.c.escalated_at)
 
 duplicates = Table(
     "duplicates",
@@ -215,3 +220,21 @@ labelled_exports = Table(
     Column("exported_at", DateTime(timezone=True), nullable=False),
     Column("exported_by", String(64), nullable=False),
 )
+
+# One row per escalation: (case, rule, seq) is unique, so two reconcilers racing on the same breach
+# make one escalation; a (case, rule) escalates again only once its window has passed.
+escalations = Table(
+    "escalations",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("case_id", String(40), ForeignKey("cases.id"), nullable=False),
+    Column("rule", String(40), nullable=False),
+    Column("seq", Integer, nullable=False),
+    Column("subject_id", String(40)),  # the approval or outbox row that breached, when not the case itself
+    Column("priority", String(2)),
+    Column("role", String(32), nullable=False),
+    Column("due_at", DateTime(timezone=True)),  # when the limit ran out
+    Column("at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("case_id", "rule", "seq", name="uq_escalation_case_rule_seq"),
+)
+Index("ix_escalations_at", escalations.c.at)
