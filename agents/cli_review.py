@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from typing import Any
 
 from rich.console import Console
 
@@ -36,5 +37,25 @@ def cmd_review(args: argparse.Namespace, settings: Settings) -> int:
     except ValueError as exc:
         out.print(f"[red]{exc}")
         return 2
-    out.print(f"case {args.case_id}: {state.status}; queued {len(state.outbox_ids)} item(s)")
+    queued, approvals = split_queued(rt.engine, state.outbox_ids)
+    out.print(
+        f"case {args.case_id}: {state.status}; queued {queued} item(s) for Odoo; "
+        f"{approvals} approval(s) waiting for a supervisor"
+    )
     return 0
+
+
+def split_queued(engine: Any, ids: list[str]) -> tuple[int, int]:
+    """(outbox rows, supervisor approvals) among the ids a decision queued: they are different things."""
+    from sqlalchemy import func, select
+
+    from tools.store import schema as t
+
+    if not ids:
+        return 0, 0
+    with engine.connect() as conn:
+        rows = conn.execute(select(func.count()).select_from(t.outbox).where(t.outbox.c.id.in_(ids))).scalar_one()
+        approvals = conn.execute(
+            select(func.count()).select_from(t.approvals).where(t.approvals.c.id.in_(ids))
+        ).scalar_one()
+    return int(rows), int(approvals)

@@ -25,6 +25,7 @@ def add_case(
     subject: str = "Storm delay BOL 8812-3390",
     body: str = "Dear <PERSON_1>, shipment 1Z999AA10123456784 is held at Hamburg hub (storm).",
     reason: str = "weather",
+    approved: dict[str, Any] | None = None,
 ) -> None:
     """A case row with redacted text, and the raw row the schema requires (its raw text holds a name)."""
     now = now or datetime.now(UTC)
@@ -41,7 +42,8 @@ def add_case(
                 id=case_id, raw_id=f"raw-{case_id}", channel="email", status=status, subject=subject, body=body,
                 summary="Storm closure at Hamburg hub delays the shipment by 2 days.", reason=reason,
                 priority=priority, carrier="UPS", sla_due=sla_due, received_at=now, created_at=now, updated_at=now,
-                reference_keys="1Z999AA10123456784 88123390",
+                reference_keys="1Z999AA10123456784 88123390", approved=approved,
+                refs=[{"kind": "tracking", "value": "1Z999AA10123456784", "start": 0, "end": 18}],
             )
         )
 

@@ -8,8 +8,12 @@ This is the CLI layer: it prints with rich; the library code it calls only logs.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import signal
+import threading
+from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -46,6 +50,8 @@ def odoo_check(settings: Any, as_json: bool) -> int:
     console.print(table)
     for note in report["notes"]:
         console.print(f"[cyan]note:[/] {note}")
+    for warning in report.get("warnings", []):
+        console.print(f"[yellow]warning:[/] {warning}")
     for problem in report["problems"]:
         console.print(f"[red]problem:[/] {problem}")
     if report["ok"]:
@@ -120,11 +126,13 @@ def dispatch(settings: Any, once: bool) -> int:
                 progress.advance(task)
             progress.update(task, status=" ".join(f"{k}={v}" for k, v in sorted(outcomes.items())))
 
-        try:
-            report = dispatcher.run(until_idle=once, on_row=on_row)
-        except KeyboardInterrupt:
-            console.print("stopped; rows being sent are picked up again after their lease")
-            return 1
+        stopped_by: list[str] = []
+        with _stop_on_signals(stopped_by):
+            if not once:
+                console.print("dispatching continuously; stop with Ctrl-C or SIGTERM")
+            report = dispatcher.run(until_idle=once, on_row=on_row, stop=lambda: bool(stopped_by))
+    if stopped_by:
+        console.print(f"stopped by {stopped_by[0]}; a row being sent is picked up again after its lease")
     after = outbox.counts(engine)
     console.print(
         f"sent {report.sent} (found already in Odoo: {report.found_existing}), retries {report.retried}, "
@@ -133,4 +141,24 @@ def dispatch(settings: Any, once: bool) -> int:
     if report.stopped is not None:
         console.print(f"[red]stopped: {report.stopped.message}[/]")
         return 2
+    if stopped_by:
+        return 130 if stopped_by[0] == "SIGINT" else 143
     return 1 if report.needs_person or after[outbox.NEEDS_PERSON] else 0
+
+
+@contextlib.contextmanager
+def _stop_on_signals(stopped_by: list[str]) -> Iterator[None]:
+    """SIGTERM and SIGINT ask the loop to stop after the row in hand, so the summary is still printed."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handler(signum: int, _frame: Any) -> None:
+        stopped_by.append(signal.Signals(signum).name)
+
+    previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        yield
+    finally:
+        for sig, old in previous.items():
+            signal.signal(sig, old)
