@@ -188,3 +188,17 @@ def decision_service() -> Any:
     from agents.decision_service import DecisionService
 
     return DecisionService(runtime())
+
+
+def operator_service() -> Any:
+    from agents.services.operator import OperatorService
+
+    rt = runtime()
+    return OperatorService(rt.engine, rt.clock)
+
+
+def health_reads() -> Any:
+    from agents.services.operator import HealthReads
+
+    rt = runtime()
+    return HealthReads(rt.engine, rt.clock)

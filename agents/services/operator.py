@@ -188,3 +188,24 @@ class OperatorService:
                 )
         log.info("%d outbox row(s) re-queued by an %s", n, user.role)
         return RetryResult(n, cases)
+
+
+class HealthReads:
+    """The dashboard's Health section and Escalations chart, checked like the rest of the dashboard."""
+
+    def __init__(self, engine: Engine, clock: Clock) -> None:
+        self.engine = engine
+        self.clock = clock
+
+    def health(self, user: User, days: int = 30) -> dict[str, Any]:
+        from datetime import timedelta
+
+        from tools.store.escalations import escalations_over_time
+        from tools.store.health import health
+
+        require(user.role, "dashboard.view", user.username)
+        now = self.clock.now()
+        since = now - timedelta(days=days)
+        data = health(self.engine, now, since)
+        data["escalations"] = escalations_over_time(self.engine, since)
+        return data
