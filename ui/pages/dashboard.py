@@ -203,7 +203,8 @@ review_wait = oldest.get("review")
 h[3].metric(
     "Oldest unclaimed case in review",
     _duration(review_wait["seconds"]) if review_wait else "none",
-    help=f"case {review_wait['case']} ({review_wait['priority'] or '-'})" if review_wait else "no unassigned case waits",
+    help=(f"case {review_wait['case']} ({review_wait['priority'] or '-'})" if review_wait
+          else "no unassigned case waits"),
 )
 
 hrow = st.columns(3)
@@ -234,18 +235,19 @@ with hrow[1]:
             ),
             width="stretch",
         )
-        if allowed(user.role, "outbox.retry"):
-            if st.button("Send failed rows again", key="retry_all_failed", icon=":material/replay:",
-                         help="After fixing the cause: every row that needs a person goes back to the dispatcher"):
-                try:
-                    result = operator_service().retry(user, all_failed=True)
-                except PermissionDenied as exc:
-                    show_denied(exc)
-                except ValueError as exc:
-                    st.error(str(exc))
-                else:
-                    flash(f"Re-queued {result.requeued} row(s) of {len(result.case_ids)} case(s) for dispatch.")
-                    st.rerun()
+        if allowed(user.role, "outbox.retry") and st.button(
+            "Send failed rows again", key="retry_all_failed", icon=":material/replay:",
+            help="After fixing the cause: every row that needs a person goes back to the dispatcher",
+        ):
+            try:
+                result = operator_service().retry(user, all_failed=True)
+            except PermissionDenied as exc:
+                show_denied(exc)
+            except ValueError as exc:
+                st.error(str(exc))
+            else:
+                flash(f"Re-queued {result.requeued} row(s) of {len(result.case_ids)} case(s) for dispatch.")
+                st.rerun()
 with hrow[2]:
     st.subheader("Workers")
     beats = health["heartbeats"]
@@ -264,7 +266,7 @@ else:
     with erow[0]:
         st.altair_chart(
             alt.Chart(esc).mark_bar().encode(
-                x=alt.X("day:T", title=None), y=alt.Y("sum(escalations):Q", title="breaches"),
+                x=alt.X("yearmonthdate(day):O", title=None), y=alt.Y("sum(escalations):Q", title="breaches"),
                 color=alt.Color("rule:N"), tooltip=["day:T", "rule", "priority", "escalations"],
             ),
             width="stretch",
@@ -272,7 +274,7 @@ else:
     with erow[1]:
         st.altair_chart(
             alt.Chart(esc).mark_bar().encode(
-                x=alt.X("day:T", title=None), y=alt.Y("sum(escalations):Q", title="breaches"),
+                x=alt.X("yearmonthdate(day):O", title=None), y=alt.Y("sum(escalations):Q", title="breaches"),
                 color=alt.Color("priority:N", sort=["P1", "P2", "P3", "P4", "-"]),
                 tooltip=["day:T", "rule", "priority", "escalations"],
             ),
