@@ -144,7 +144,7 @@ def test_outbox_list_and_retry(store: Engine, capsys: pytest.CaptureFixture[str]
     add_case(store, "c-o", status="approved")
     outbox.enqueue(store, dispatch_case("c-o"), proposal(ticket_action()))
     add_case(store, "c-p", status="approved")
-    outbox.enqueue(store, dispatch_case("c-p"), proposal(ticket_action()))
+    outbox.enqueue(store, dispatch_case("c-p", refs=[]), proposal(ticket_action()))
     [failed, _other] = claim_and_fail(store, "[access_denied] give the user Helpdesk rights")
     outbox.requeue(store, row_ids=[_other])  # one of them is pending again
 

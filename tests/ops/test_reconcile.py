@@ -188,7 +188,9 @@ def test_open_ticket_past_its_sla_gets_one_note_and_one_activity(engine: Engine,
     clock = FakeClock(datetime.now(UTC))
     for case_id in ("c-open", "c-done"):
         add_case(engine, case_id, status="approved", priority="P2", now=clock.now())
-        outbox.enqueue(engine, dispatch_case(case_id, priority="P2"), proposal(ticket_action()), clock.now())
+        # no shared shipment reference: two tickets, not a ticket and a follow-up note
+        outbox.enqueue(engine, dispatch_case(case_id, refs=[], priority="P2"), proposal(ticket_action()),
+                       clock.now())
     assert _dispatcher(engine, sandbox).run().sent == 2
     assert case_row(engine, "c-open")["status"] == "dispatched"
     rows = {r.case_id: r for r in outbox.all_rows(engine)}
