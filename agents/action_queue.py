@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, func, select
 
 from agents.ports import Clock
 from agents.review_service import ReviewService
@@ -43,3 +43,15 @@ class ActionQueue:
             raise LookupError(f"case {case_id} is not in the store")
         case = outbox.dispatch_case_from_row(row, self.case_url_base)
         return outbox.enqueue(self.engine, case, proposal, now=self.clock.now())
+
+    def split_queued(self, ids: list[str]) -> tuple[int, int]:
+        """(outbox rows, supervisor approvals) among the ids `enqueue` returned: they are different things,
+        and `triage review` reports them apart."""
+        if not ids:
+            return 0, 0
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(func.count()).select_from(t.outbox).where(t.outbox.c.id.in_(ids))).scalar_one()
+            approvals = conn.execute(
+                select(func.count()).select_from(t.approvals).where(t.approvals.c.id.in_(ids))
+            ).scalar_one()
+        return int(rows), int(approvals)

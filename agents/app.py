@@ -20,10 +20,10 @@ from sqlalchemy import Engine
 
 from agents.clock import SystemClock
 from agents.lazy_ports import Lazy, LazyEmbedder, LazyErp, LazyReasoner, LazyRedactor
-from agents.metrics import Metrics
-from agents.ports import Clock, Embedder, ErpReader, Reasoner, Redactor
+from agents.metrics import Metrics, StoreGauges
+from agents.ports import Clock, Embedder, ErpReader, Reasoner, Redactor, TicketStates
 from agents.settings import Settings
-from agents.state import ErpContext, Reference
+from agents.state import ErpContext, Reference, User
 from policies.engine import PolicyBook
 from tools.store.cases import CaseStore
 from tools.store.db import make_engine, migrate
@@ -40,6 +40,8 @@ if TYPE_CHECKING:
     from agents.decision_service import DecisionService
     from agents.ingest_service import IngestService
     from agents.nodes import TriageDeps
+    from agents.operator_service import HealthReads, OperatorService
+    from agents.reconcile_service import ReconcileService
     from agents.review_service import ReviewService
     from agents.runner import TriageRunner
     from agents.training import TrainingService
@@ -65,6 +67,8 @@ class App:
         self.clock: Clock = clock or SystemClock()
         self.policy = policy or PolicyBook.load()
         self.metrics = Metrics()
+        # cases per status and the oldest waiting case, read from the store when Prometheus scrapes
+        self.metrics.register_store_collector(self._store_gauges)
         self._closing = ExitStack()
         # The heavy adapters, each built on first use by whichever step needs it.
         self.redactor_impl: Lazy[Redactor] = Lazy(self._build_redactor)
@@ -232,6 +236,59 @@ class App:
             self.model_path,
             self._forget_reasoner,
         )
+
+    @cached_property
+    def reconciler(self) -> ReconcileService:
+        """SLA reconciliation: `triage reconcile`, and the worker every TRIAGE_RECONCILE_EVERY (`run_once()`)."""
+        from agents.reconcile_service import ReconcileService
+        from tools.odoo.config import OdooOptions
+        from tools.store.escalations import EscalationStore
+
+        return ReconcileService(
+            EscalationStore(self.engine),
+            self.clock,
+            self.policy.escalation,
+            tickets=self._ticket_states,
+            metrics=self.metrics,
+            escalation_login=OdooOptions().escalation_login,
+        )
+
+    def _ticket_states(self) -> TicketStates | None:
+        """The read-only side of the gateway, for ticket stages (None: no Odoo configured)."""
+        from tools.odoo.config import OdooOptions, OdooTarget
+        from tools.odoo.gateway import OdooGateway
+        from tools.odoo.tickets import OdooTicketStates
+
+        target = OdooTarget.from_settings(self.settings, OdooOptions())
+        return None if target is None else OdooTicketStates(OdooGateway(target, read_only=True))
+
+    @cached_property
+    def operator(self) -> OperatorService:
+        """Cases, approvals and the outbox for an operator (CLI and the UI's admin buttons), role-checked."""
+        from agents.operator_service import OperatorService
+
+        # the decision service (and the graph it compiles) is built only when an approval is decided
+        def decide(user: User, approval_id: str, approve: bool, comment: str) -> list[str]:
+            return self.decisions.decide_approval(user, approval_id, approve, comment)
+
+        return OperatorService(self.engine, self.clock, decide)
+
+    @cached_property
+    def health(self) -> HealthReads:
+        """The dashboard's Health section and Escalations chart."""
+        from agents.operator_service import HealthReads
+
+        return HealthReads(self.engine, self.clock)
+
+    def _store_gauges(self) -> StoreGauges:
+        from tools.store.health import case_gauges
+
+        cases, oldest = case_gauges(self.engine, self.clock.now())
+        return StoreGauges(cases, oldest)
+
+    def count_dispatch(self, result: str) -> None:
+        """The dispatcher's outcome of one row, in triage_dispatch_total{result}."""
+        self.metrics.dispatch.labels(result=result).inc()
 
     def _forget_reasoner(self) -> None:
         self.reasoner_impl.reset()  # the next classification loads the retrained model

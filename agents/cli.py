@@ -8,7 +8,7 @@ import logging
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from rich.table import Table
 
@@ -191,6 +191,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--once", action="store_true", help="one pass over due items, then exit")
     p.set_defaults(func=_lazy("agents.cli_odoo", "cmd_dispatch"))
 
+    _add_ops_commands(sub)
+
     p = sub.add_parser("odoo", help="Odoo connection tools")
     odoo_sub = p.add_subparsers(dest="odoo_command", required=True)
     c = odoo_sub.add_parser("check", help="connect without writing; report version, modules, rights, problems")
@@ -239,6 +241,56 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, default=8501)
     p.set_defaults(func=_lazy("agents.demo", "cmd_demo"))
     return parser
+
+
+def _with_user(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--user", help="who you are (a local user; default TRIAGE_USER): the role comes from the user")
+    p.add_argument("--json", action="store_true", help="print JSON instead of a table")
+
+
+def _add_ops_commands(sub: Any) -> None:
+    """The operator's commands (agents/cli_ops.py): reconcile, cases, case, approvals, outbox."""
+    ops = "agents.cli_ops"
+    p = sub.add_parser("reconcile", help="one SLA reconciliation pass: escalate what breached (escalation.yaml)")
+    p.add_argument("--json", action="store_true", help="counts per rule: checked, escalated, already_escalated, errors")
+    p.set_defaults(func=_lazy(ops, "cmd_reconcile"))
+
+    p = sub.add_parser("cases", help="list cases (redacted fields only)")
+    p.add_argument("--status", help="one status (default: every open status)")
+    p.add_argument("--priority", choices=["P1", "P2", "P3", "P4"])
+    p.add_argument("--search", help="reference, subject, summary or case id")
+    _with_user(p)
+    p.set_defaults(func=_lazy(ops, "cmd_cases"))
+
+    p = sub.add_parser("case", help="show one case (redacted fields only)")
+    p.add_argument("case_id")
+    _with_user(p)
+    p.set_defaults(func=_lazy(ops, "cmd_case"))
+
+    p = sub.add_parser("approvals", help="supervisor approvals")
+    asub = p.add_subparsers(dest="approvals_command", required=True)
+    c = asub.add_parser("list", help="approvals waiting for a supervisor")
+    c.add_argument("--all", action="store_true", help="decided ones too")
+    _with_user(c)
+    c.set_defaults(func=_lazy(ops, "cmd_approvals_list"))
+    for name in ("approve", "decline"):
+        c = asub.add_parser(name, help=f"{name} an approval (supervisors)")
+        c.add_argument("approval_id")
+        c.add_argument("--comment", help="why (required to decline)")
+        _with_user(c)
+        c.set_defaults(func=_lazy(ops, f"cmd_approvals_{name}"))
+
+    p = sub.add_parser("outbox", help="the outbox of Odoo actions")
+    osub = p.add_subparsers(dest="outbox_command", required=True)
+    c = osub.add_parser("list", help="outbox rows")
+    c.add_argument("--failed", action="store_true", help="only rows that need a person")
+    _with_user(c)
+    c.set_defaults(func=_lazy(ops, "cmd_outbox_list"))
+    c = osub.add_parser("retry", help="send failed rows again after a fix (admins)")
+    c.add_argument("ids", nargs="*", metavar="ID")
+    c.add_argument("--all-failed", action="store_true", help="every row that needs a person")
+    _with_user(c)
+    c.set_defaults(func=_lazy(ops, "cmd_outbox_retry"))
 
 
 def main(argv: Sequence[str] | None = None) -> int:

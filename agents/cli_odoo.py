@@ -24,4 +24,4 @@ def cmd_odoo_sandbox(args: argparse.Namespace, app: App) -> int:
 def cmd_dispatch(args: argparse.Namespace, app: App) -> int:
     from tools.odoo.cli import dispatch
 
-    return dispatch(app.settings, app.engine, app.clock, once=args.once)
+    return dispatch(app.settings, app.engine, app.clock, once=args.once, on_outcome=app.count_dispatch)

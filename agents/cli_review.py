@@ -29,5 +29,9 @@ def cmd_review(args: argparse.Namespace, app: App) -> int:
     except ValueError as exc:
         out.print(f"[red]{exc}")
         return 2
-    out.print(f"case {args.case_id}: {state.status}; queued {len(state.outbox_ids)} item(s)")
+    queued, approvals = app.actions.split_queued(state.outbox_ids)
+    out.print(
+        f"case {args.case_id}: {state.status}; queued {queued} item(s) for Odoo; "
+        f"{approvals} approval(s) waiting for a supervisor"
+    )
     return 0

@@ -147,3 +147,9 @@ class ActionQueue(Protocol):
     def enqueue(self, case_id: str, approved: Proposal, decided_by: str, role: str) -> list[str]:
         """Queue the approved actions (outbox rows or supervisor approvals), idempotently; their ids."""
         ...
+
+
+class TicketStates(Protocol):
+    def open_tickets(self, ticket_ids: Sequence[int]) -> dict[int, bool]:
+        """Read-only: ticket id -> True while its stage is not a closing one (tickets gone are left out)."""
+        ...

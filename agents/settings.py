@@ -42,6 +42,8 @@ class Settings(BaseSettings):
     # Accounting's Odoo login: approved credits and write-offs become an activity for it on the case's
     # ticket (the dispatcher reads it through tools.odoo.config.OdooOptions, like ODOO_SUPERVISOR_LOGIN).
     odoo_accounting_login: str = Field(default="accounting", alias="ODOO_ACCOUNTING_LOGIN")
+    # How often the worker runs `triage reconcile` (SLA breaches, escalations), in seconds.
+    reconcile_every_s: float = Field(default=300.0, alias="TRIAGE_RECONCILE_EVERY")
     ui_base_url: str = Field(default="http://127.0.0.1:8501", alias="TRIAGE_UI_BASE_URL")
 
     @property

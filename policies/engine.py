@@ -18,6 +18,7 @@ from typing import Any
 import yaml
 
 from agents.state import ErpContext, PolicyDecision, Priority, ProposedAction, ReasonCode
+from policies.escalation import EscalationPolicy
 
 POLICY_DIR = Path(__file__).parent
 
@@ -79,11 +80,13 @@ class PolicyBook:
         priority: dict[str, Any],
         actions: dict[str, Any],
         reasoner: dict[str, Any],
+        escalation: dict[str, Any] | None = None,
     ) -> None:
         self.reasons_cfg = reasons
         self.priority_cfg = priority
         self.actions_cfg = actions
         self.reasoner = reasoner
+        self.escalation_cfg = escalation or {"rules": []}
 
     @classmethod
     def load(cls, directory: Path = POLICY_DIR) -> PolicyBook:
@@ -92,7 +95,13 @@ class PolicyBook:
             _read_yaml(directory / "priority.yaml"),
             _read_yaml(directory / "actions.yaml"),
             _read_yaml(directory / "reasoner.yaml"),
+            _read_yaml(directory / "escalation.yaml"),
         )
+
+    @cached_property
+    def escalation(self) -> EscalationPolicy:
+        """The SLA escalation rules (`escalation.yaml`) that `triage reconcile` applies."""
+        return EscalationPolicy.from_dict(self.escalation_cfg)
 
     @cached_property
     def reasons(self) -> dict[str, ReasonInfo]:

@@ -117,6 +117,36 @@ def _users(home: TriagedHome, user: User, _ctx: Any) -> None:
     assert "cs.new" in {u.username for u in rt.users.list_users(user)}
 
 
+def _operator(home: TriagedHome) -> Any:
+    return home.app().operator
+
+
+def _approval_view(home: TriagedHome, user: User, approval_id: Any) -> None:
+    assert [a["id"] for a in _operator(home).approvals(user)] == [approval_id]
+
+
+def _outbox_view(home: TriagedHome, user: User, _ctx: Any) -> None:
+    assert _operator(home).outbox_rows(user, failed_only=True) == []
+
+
+def _outbox_retry(home: TriagedHome, user: User, row_ids: Any) -> None:
+    assert _operator(home).retry(user, all_failed=True).requeued == len(row_ids)
+
+
+def _prepare_failed_rows(home: TriagedHome) -> Any:
+    from datetime import timedelta
+
+    from tools.store import outbox
+
+    home.app().decisions.accept(USER_OF_ROLE["customer_service"], home.ids["address"])
+    engine, now = home.app().engine, home.app().clock.now()
+    rows = outbox.claim(engine, "matrix", timedelta(minutes=1), now=now, limit=100)
+    for row in rows:
+        outbox.mark_needs_person(engine, row.id, "matrix", "[access_denied] give the user Helpdesk rights", now=now)
+    assert rows
+    return [r.id for r in rows]
+
+
 def _prepare_approval(home: TriagedHome) -> Any:
     return _pending_reroute(home)
 
@@ -133,6 +163,9 @@ ACTS: dict[str, tuple[Callable[[TriagedHome], Any] | None, list[Callable[[Triage
     "case.bulk_accept": (None, [_bulk_accept]),
     "raw.view": (None, [_raw_view]),
     "approval.decide": (_prepare_approval, [_approval_decide]),
+    "approval.view": (_prepare_approval, [_approval_view]),
+    "outbox.view": (None, [_outbox_view]),
+    "outbox.retry": (_prepare_failed_rows, [_outbox_retry]),
     "dashboard.view": (None, [_dashboard]),
     "labels.export": (None, [_labels_export]),
     "quarantine.reprocess": (_prepare_quarantine, [_quarantine]),
@@ -153,6 +186,7 @@ FORBIDDEN_ACTS: dict[str, list[Callable[[TriagedHome, User, Any], object]]] = {
         lambda h, u, _c: ReviewService(h.app().engine, h.app().clock).pending_approvals(u),
         lambda h, u, a: h.app().decisions.decide_approval(u, a, True, "sneaky"),
         lambda h, u, a: h.app().decisions.decide_approval(u, a, False, "sneaky"),
+        lambda h, u, a: h.app().operator.decide_approval(u, a, True, "sneaky"),
     ],
     "labels.export": [_labels_export_forbidden, _labels_export_direct],
     "users.manage": [

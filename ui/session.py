@@ -170,3 +170,11 @@ def review_service() -> Any:
 
 def decision_service() -> Any:
     return app().decisions
+
+
+def operator_service() -> Any:
+    return app().operator
+
+
+def health_reads() -> Any:
+    return app().health

@@ -197,3 +197,58 @@ def test_customer_service_edits_and_accepts_then_supervisor_approves_the_reroute
     assert any(a.event == "approval" and a.actor == "sup.omar" for a in audit)
     for name in ("01-queue", "02-case", "03-edit", "04-accepted", "05-inbox", "06-approved"):
         assert (ARTIFACTS / f"{name}.png").stat().st_size > 0
+
+
+SCREENSHOTS = REPO / "docs" / "screenshots"
+
+
+def test_admin_sees_the_health_section_and_sends_failed_rows_again(
+    served: tuple[str, Path, dict[str, str]],
+) -> None:
+    """The dashboard's Health section in a real browser; its screenshot is docs/screenshots/health.png."""
+    from playwright.sync_api import expect, sync_playwright
+
+    from tests.ops.test_health_ui import seed_operations
+    from tests.ui.conftest import TriagedHome
+
+    url, home, ids = served
+    os.environ["TRIAGE_HOME"] = str(home)  # the same store the served app reads
+    try:
+        failed = seed_operations(TriagedHome(home, ids))
+    finally:
+        os.environ.pop("TRIAGE_HOME", None)
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        try:
+            # tall enough for the whole dashboard: Streamlit scrolls inside its own container
+            page = browser.new_page(viewport={"width": 1440, "height": 3600})
+            page.set_default_timeout(60_000)
+            _sign_in(page, url, "admin")
+            page.get_by_role("link", name="Dashboard").click()
+            health = page.get_by_role("heading", name="Health")
+            expect(health).to_be_visible(timeout=SLOW)
+            expect(page.get_by_role("heading", name="Escalations")).to_be_visible()
+            expect(page.get_by_text("No data yet: workers report a heartbeat")).to_be_visible()
+            expect(page.get_by_role("button", name="Send failed rows again")).to_be_visible()
+            page.locator("[data-testid='stVegaLiteChart']").last.wait_for(state="visible")
+            top = health.bounding_box()
+            end = page.get_by_role("heading", name="Escalations").bounding_box()
+            assert top is not None and end is not None
+            SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+            page.screenshot(  # the Health section and the Escalations charts below it
+                path=str(SCREENSHOTS / "health.png"),
+                clip={"x": 300, "y": top["y"] - 16, "width": 1120, "height": end["y"] - top["y"] + 460},
+            )
+            _shot(page, "07-health")
+            page.get_by_role("button", name="Send failed rows again").click()
+            expect(page.get_by_text(f"Re-queued {len(failed)} row(s) of 1 case(s) for dispatch.")).to_be_visible()
+        finally:
+            browser.close()
+    assert (SCREENSHOTS / "health.png").stat().st_size > 0
+    engine = create_engine(f"sqlite:///{home / 'cases.sqlite'}")
+    try:
+        with engine.connect() as conn:
+            statuses = conn.execute(select(t.outbox.c.status).where(t.outbox.c.id.in_(failed))).scalars().all()
+    finally:
+        engine.dispose()
+    assert set(statuses) == {"pending"}

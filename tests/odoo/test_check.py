@@ -106,3 +106,45 @@ def test_check_notes_a_user_that_cannot_read_stock(tmp_path: Path) -> None:
         bot = run_check(FakeSettings(server.url, user="triage-bot", password="triage-bot-pw-123"))
     assert any("may not read stock.quant" in n for n in lena["notes"])
     assert not any("stock.quant" in n for n in bot["notes"])
+# ---------------------------------------------------------------------- what a real Odoo needs (issue 13)
+
+
+def _drop_email(server: SandboxServer, uid: int) -> None:
+    assert server.app is not None
+    state = server.app.emulator.state
+    state.put("res.users", {**(state.get("res.users", uid) or {}), "email": False})
+
+
+def test_check_reports_an_integration_user_without_email(sandbox: SandboxServer) -> None:
+    report = run_check(FakeSettings(sandbox.url, user="limited", password="limited-pw-123"))
+    assert report["user_email"] is False
+    [problem] = [p for p in report["problems"] if "no e-mail address" in p]
+    assert "'limited'" in problem and "Settings > Users" in problem and "triage outbox retry" in problem
+    ok = run_check(FakeSettings(sandbox.url))
+    assert ok["user_email"] is True and ok["ok"], ok["problems"]
+    _drop_email(sandbox, 2)  # the admin loses its address: the check that said ok now says why not
+    report = run_check(FakeSettings(sandbox.url))
+    assert not report["ok"] and any("'admin' has no e-mail address" in p for p in report["problems"])
+
+
+def test_check_missing_tags_and_account_managers_name_the_fix(sandbox: SandboxServer) -> None:
+    options = OdooOptions(ODOO_CARRIER_TAGS="UPS,Nordfreight", ODOO_ACCOUNT_MANAGERS="admin,maria.am",
+                          ODOO_TEAM_LEAD_LOGIN="lead.ops")
+    report = run_check(FakeSettings(sandbox.url), options)
+    assert report["missing_tags"] == {"reasons": [], "carriers": ["Nordfreight"]}
+    assert any("Nordfreight" in p and "Helpdesk > Configuration > Tags" in p for p in report["problems"])
+    assert any("maria.am, lead.ops" in p and "create them" in p for p in report["problems"])
+    assert sandbox.app is not None
+    state = sandbox.app.emulator.state
+    customs = next(r for r in state.all("helpdesk.ticket.tag") if r["name"] == "customs_hold")
+    state.delete("helpdesk.ticket.tag", customs["id"])
+    report = run_check(FakeSettings(sandbox.url))
+    assert report["missing_tags"]["reasons"] == ["customs_hold"]
+    assert any("reason codes customs_hold" in p for p in report["problems"])
+
+
+def test_check_warns_when_partner_tiers_cannot_be_read(sandbox: SandboxServer) -> None:
+    assert run_check(FakeSettings(sandbox.url))["warnings"] == []
+    report = run_check(FakeSettings(sandbox.url), OdooOptions(ODOO_TIER_PREFIX="Level:"))
+    assert report["ok"]  # a warning, not a problem
+    assert any("No partner tag starts with 'Level:'" in w for w in report["warnings"])

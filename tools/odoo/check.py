@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from agents.state import REASON_CODES
 from tools.odoo.config import OdooOptions, OdooTarget
 from tools.odoo.errors import OdooError
 from tools.odoo.gateway import OdooGateway
@@ -32,6 +33,7 @@ def run_check(settings: Any, options: OdooOptions | None = None, gateway: OdooGa
         "carrier_tracking": False,
         "rights": {},
         "problems": [],
+        "warnings": [],
         "notes": [],
     }
     problems: list[str] = report["problems"]
@@ -79,6 +81,7 @@ def run_check(settings: Any, options: OdooOptions | None = None, gateway: OdooGa
         _setup(gw, report, options, info.helpdesk != "none", info.approvals)
     except OdooError as exc:
         problems.append(f"Check stopped: {exc.info.message}")
+    _real_odoo_needs(gw, report, options, info.helpdesk != "none")
     report["ok"] = not problems
     return report
 
@@ -137,4 +140,91 @@ def _setup(gw: OdooGateway, report: dict[str, Any], options: OdooOptions, helpde
     if helpdesk and gw.model_id(ticket_model) is None:
         notes.append(
             "The user may not read ir.model: activities are created through Odoo's default_res_model context instead."
+        )
+
+
+# ---------------------------------------------------------------------- what a real Odoo needs (issue 13)
+# Each check reads only; each problem says what to do. A check that cannot run says so instead of
+# stopping the others.
+
+
+def _real_odoo_needs(gw: OdooGateway, report: dict[str, Any], options: OdooOptions, helpdesk: bool) -> None:
+    for check in (_integration_user_email, _tags, _account_managers, _partner_tiers):
+        try:
+            check(gw, report, options, helpdesk)
+        except OdooError as exc:
+            report["warnings"].append(f"Could not check {check.__name__.strip('_').replace('_', ' ')}: "
+                                      f"{exc.info.message}")
+
+
+def _integration_user_email(gw: OdooGateway, report: dict[str, Any], options: OdooOptions, helpdesk: bool) -> None:
+    """Odoo refuses every note and every activity for someone else from a user without an e-mail."""
+    uid = gw.info.uid if gw.info is not None else 0
+    rows = gw.read("res.users", [uid], ["email"]) if uid else []
+    report["user_email"] = bool(rows and rows[0].get("email"))
+    if not report["user_email"]:
+        report["problems"].append(
+            f"The integration user {gw.target.login!r} has no e-mail address: Odoo refuses its chatter notes and "
+            "activities (\"Unable to send message, please configure the sender's email address.\"). Set an e-mail "
+            "address on the user in Odoo (Settings > Users & Companies > Users), then re-send failed actions with "
+            "`triage outbox retry --all-failed`."
+        )
+
+
+def _tags(gw: OdooGateway, report: dict[str, Any], options: OdooOptions, helpdesk: bool) -> None:
+    """Ticket tags for the reason codes and the carriers named by ODOO_CARRIER_TAGS (the product never creates tags)."""
+    if not helpdesk:
+        return
+    reasons = [c for c in REASON_CODES if c != "no_exception"]
+    wanted = [*reasons, *options.carrier_tags]
+    rows = gw.search_read(gw.fieldmap.tag_model, [["name", "in", wanted]], ["name"])
+    found = {str(r["name"]) for r in rows}
+    missing_reasons = [c for c in reasons if c not in found]
+    missing_carriers = [c for c in options.carrier_tags if c not in found]
+    report["missing_tags"] = {"reasons": missing_reasons, "carriers": missing_carriers}
+    if missing_reasons:
+        report["problems"].append(
+            f"Helpdesk tags missing for the reason codes {', '.join(missing_reasons)}: create tags with exactly "
+            f"these names in Helpdesk > Configuration > Tags ({gw.fieldmap.tag_model}); until then tickets "
+            "carry no reason tag."
+        )
+    if missing_carriers:
+        report["problems"].append(
+            f"Helpdesk tags missing for the carriers named in ODOO_CARRIER_TAGS: {', '.join(missing_carriers)}: "
+            "create them in Helpdesk > Configuration > Tags, or remove them from ODOO_CARRIER_TAGS."
+        )
+
+
+def _account_managers(gw: OdooGateway, report: dict[str, Any], options: OdooOptions, helpdesk: bool) -> None:
+    """The account managers (logins) named by ODOO_ACCOUNT_MANAGERS, and the escalation team lead."""
+    logins = list(options.account_managers)
+    if options.team_lead_login.strip():
+        logins.append(options.team_lead_login.strip())
+    if not logins:
+        return
+    rows = gw.search_read("res.users", [["login", "in", logins]], ["login"])
+    found = {str(r["login"]) for r in rows}
+    missing = [login for login in logins if login not in found]
+    if missing:
+        report["problems"].append(
+            f"Users not found in Odoo: {', '.join(missing)} (named by ODOO_ACCOUNT_MANAGERS / ODOO_TEAM_LEAD_LOGIN): "
+            "create them as internal users, or correct the logins in the settings."
+        )
+
+
+def _partner_tiers(gw: OdooGateway, report: dict[str, Any], options: OdooOptions, helpdesk: bool) -> None:
+    """Triage reads the customer tier from partner tags named "<ODOO_TIER_PREFIX> <tier>": warn when it cannot."""
+    prefix = options.tier_prefix
+    try:
+        rows = gw.search_read("res.partner.category", [["name", "=ilike", f"{prefix}%"]], ["name"])
+    except OdooError as exc:
+        report["warnings"].append(
+            f"Partner tiers cannot be read ({exc.info.code}): give the integration user read access to contact tags "
+            "(Contacts / Sales rights); until then priorities ignore the customer tier."
+        )
+        return
+    if not rows:
+        report["warnings"].append(
+            f"No partner tag starts with {prefix!r}: tag key customers (e.g. '{prefix} gold') or set "
+            "ODOO_TIER_PREFIX; until then priorities ignore the customer tier."
         )

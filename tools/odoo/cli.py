@@ -2,14 +2,18 @@
 
 odoo_check(settings, as_json)   -> 0 all good, 1 problems found, 2 cannot connect / not configured
 odoo_sandbox(settings, port, edition, version=None) -> runs the sandbox until Ctrl-C
-dispatch(settings, engine, clock, once) -> 0 all sent, 1 some need a person, 2 Odoo unusable (run stopped)
+dispatch(settings, engine, clock, once, on_outcome) -> 0 all sent, 1 some need a person, 2 Odoo unusable (run stopped)
 This is the CLI layer: it prints with rich; the library code it calls only logs.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import signal
+import threading
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from rich.console import Console
@@ -45,6 +49,8 @@ def odoo_check(settings: Any, as_json: bool) -> int:
     console.print(table)
     for note in report["notes"]:
         console.print(f"[cyan]note:[/] {note}")
+    for warning in report.get("warnings", []):
+        console.print(f"[yellow]warning:[/] {warning}")
     for problem in report["problems"]:
         console.print(f"[red]problem:[/] {problem}")
     if report["ok"]:
@@ -76,7 +82,9 @@ def odoo_sandbox(settings: Any, port: int, edition: str, version: str | None = N
     return 0
 
 
-def dispatch(settings: Any, engine: Engine, clock: Clock, once: bool) -> int:
+def dispatch(
+    settings: Any, engine: Engine, clock: Clock, once: bool, on_outcome: Callable[[str], None] | None = None
+) -> int:
     from tools.store import outbox
 
     console = _console()
@@ -89,7 +97,7 @@ def dispatch(settings: Any, engine: Engine, clock: Clock, once: bool) -> int:
     if target is None:
         console.print("[red]No Odoo configured (ODOO_URL ...): nothing can be dispatched.[/]")
         return 2
-    dispatcher = dispatcher_for(engine, target, clock, options)
+    dispatcher = dispatcher_for(engine, target, clock, options, on_outcome=on_outcome)
     before = outbox.counts(engine)
     todo = before[outbox.PENDING] + before[outbox.SENDING]
     outcomes: dict[str, int] = {}
@@ -110,11 +118,13 @@ def dispatch(settings: Any, engine: Engine, clock: Clock, once: bool) -> int:
                 progress.advance(task)
             progress.update(task, status=" ".join(f"{k}={v}" for k, v in sorted(outcomes.items())))
 
-        try:
-            report = dispatcher.run(until_idle=once, on_row=on_row)
-        except KeyboardInterrupt:
-            console.print("stopped; rows being sent are picked up again after their lease")
-            return 1
+        stopped_by: list[str] = []
+        with _stop_on_signals(stopped_by):
+            if not once:
+                console.print("dispatching continuously; stop with Ctrl-C or SIGTERM")
+            report = dispatcher.run(until_idle=once, on_row=on_row, stop=lambda: bool(stopped_by))
+    if stopped_by:
+        console.print(f"stopped by {stopped_by[0]}; a row being sent is picked up again after its lease")
     after = outbox.counts(engine)
     console.print(
         f"sent {report.sent} (found already in Odoo: {report.found_existing}), retries {report.retried}, "
@@ -123,4 +133,24 @@ def dispatch(settings: Any, engine: Engine, clock: Clock, once: bool) -> int:
     if report.stopped is not None:
         console.print(f"[red]stopped: {report.stopped.message}[/]")
         return 2
+    if stopped_by:
+        return 130 if stopped_by[0] == "SIGINT" else 143
     return 1 if report.needs_person or after[outbox.NEEDS_PERSON] else 0
+
+
+@contextlib.contextmanager
+def _stop_on_signals(stopped_by: list[str]) -> Iterator[None]:
+    """SIGTERM and SIGINT ask the loop to stop after the row in hand, so the summary is still printed."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handler(signum: int, _frame: Any) -> None:
+        stopped_by.append(signal.Signals(signum).name)
+
+    previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        yield
+    finally:
+        for sig, old in previous.items():
+            signal.signal(sig, old)

@@ -40,6 +40,24 @@ class OdooOptions(BaseSettings):
     # Odoo finishes a request even when the client gave up, until its limit_time_real (120 s by default)
     # kills the worker and rolls it back: a create in doubt is re-checked only after that.
     request_limit_s: float = Field(default=130.0, alias="ODOO_REQUEST_LIMIT_S")
+    # Escalations (triage reconcile): who gets the activity on a ticket open past its SLA; empty: the supervisor.
+    team_lead_login: str = Field(default="", alias="ODOO_TEAM_LEAD_LOGIN")
+    # What `triage odoo check` verifies besides the reason tags: carrier tags and account managers (logins),
+    # comma-separated; empty checks none.
+    carrier_tags_spec: str = Field(default="", alias="ODOO_CARRIER_TAGS")
+    account_managers_spec: str = Field(default="", alias="ODOO_ACCOUNT_MANAGERS")
+
+    @property
+    def carrier_tags(self) -> list[str]:
+        return [p.strip() for p in self.carrier_tags_spec.split(",") if p.strip()]
+
+    @property
+    def account_managers(self) -> list[str]:
+        return [p.strip() for p in self.account_managers_spec.split(",") if p.strip()]
+
+    @property
+    def escalation_login(self) -> str:
+        return self.team_lead_login.strip() or self.supervisor_login
 
     @property
     def approval_categories(self) -> dict[str, str]:

@@ -87,8 +87,11 @@ class Dispatcher:
         rng: random.Random | None = None,
         clock: Clock | None = None,
         sleep: Callable[[float], None] = time.sleep,
+        on_outcome: Callable[[str], None] | None = None,
     ) -> None:
         self.engine = engine
+        # Told each processed row's outcome (the composition root counts triage_dispatch_total{result}).
+        self.on_outcome = on_outcome
         # When rows are due and how long to wait come from the clock port; a test gives a fake clock
         # whose `sleep` moves it forward, so nothing waits for real.
         self.clock: Clock = clock or SystemClock()
@@ -174,6 +177,8 @@ class Dispatcher:
             rows = outbox.claim(self.engine, self.worker_id, self.lease, now=self.clock.now())
             for row in rows:
                 outcome = self.process(row, report)
+                if self.on_outcome is not None:
+                    self.on_outcome(outcome)
                 if on_row:
                     on_row(row, outcome)
             if report.stopped:
@@ -419,7 +424,11 @@ class Dispatcher:
 
 
 def dispatcher_for(
-    engine: Engine, target: OdooTarget, clock: Clock, options: OdooOptions | None = None
+    engine: Engine,
+    target: OdooTarget,
+    clock: Clock,
+    options: OdooOptions | None = None,
+    on_outcome: Callable[[str], None] | None = None,
 ) -> Dispatcher:
     """The dispatcher for one Odoo target, with a lease that outlives any call in flight (Odoo's own
     request limit), so a live worker's row is never taken over."""
@@ -429,7 +438,7 @@ def dispatcher_for(
         return OdooGateway(target, created=created)
 
     lease = timedelta(seconds=max(60.0, target.timeout_s * 4, options.request_limit_s + target.timeout_s))
-    return Dispatcher(engine, factory, options=options, lease=lease, clock=clock)
+    return Dispatcher(engine, factory, options=options, lease=lease, clock=clock, on_outcome=on_outcome)
 
 
 def dispatch_once(

@@ -174,6 +174,14 @@ def classify_rpc_error(info: dict[str, Any] | None, message: str = "") -> ErrorI
                 "modules are detected.",
                 name,
             )
+        if "configure the sender's email address" in text:
+            return ErrorInfo(
+                "user_error",
+                False,
+                "Odoo refused the note or activity: the integration user has no e-mail address. Give the user an "
+                "e-mail address in Odoo (Settings > Users), then `triage outbox retry --all-failed`.",
+                name,
+            )
         return ErrorInfo("user_error", False, f"Odoo refused the action: {_first_line(text)}", name)
     if name == "builtins.AttributeError":
         return ErrorInfo("validation", False, f"Odoo does not know this method: {_first_line(text)}", name)

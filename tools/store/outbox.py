@@ -410,11 +410,18 @@ def refresh_case(conn: Connection, case_id: str, now: datetime) -> None:
     """Mirror the case's outbox rows on the case: dispatch_status, dispatch_error and status."""
     o, c = t.outbox, t.cases
     rows = conn.execute(
-        select(o.c.status, o.c.last_error, o.c.attempts).where(o.c.case_id == case_id).order_by(o.c.created_at)
+        select(o.c.status, o.c.last_error, o.c.attempts, o.c.idempotency_key)
+        .where(o.c.case_id == case_id)
+        .order_by(o.c.created_at)
     ).all()
     if not rows:
         return
     statuses = [r.status for r in rows]
+    # The case's own record in Odoo (its ticket, or the follow-up note on another case's ticket): once it
+    # exists the case is dispatched, whatever a later note or activity still waits for.
+    primary_sent = any(
+        r.status == SENT and r.idempotency_key in (f"{case_id}:ticket", f"{case_id}:followup") for r in rows
+    )
     error: str | None = None
     target: str | None
     if all(s == SENT for s in statuses):
@@ -429,6 +436,8 @@ def refresh_case(conn: Connection, case_id: str, now: datetime) -> None:
         dispatch_status, target = "sending", "approved"
     else:
         dispatch_status, target = "pending", "approved"
+    if primary_sent:
+        target = "dispatched"
     current = conn.execute(select(c.c.status).where(c.c.id == case_id)).scalar()
     values: dict[str, Any] = {"dispatch_status": dispatch_status, "dispatch_error": error, "updated_at": now}
     if current in _DISPATCH_CASE_STATUSES:

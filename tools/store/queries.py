@@ -211,8 +211,8 @@ def queue_select(filters: QueueFilters, now: datetime, page: int = 1, page_size:
     return (
         select(*[getattr(c, name) for name in _QUEUE_COLUMNS])
         .where(*_where(filters, now))
-        # NULL priority (not triaged yet) sorts last on both databases
-        .order_by(c.priority.asc().nulls_last(), c.created_at, c.id)
+        # escalated cases first (reconcile raises them); NULL priority (not triaged yet) sorts last
+        .order_by(c.escalated_at.is_(None), c.priority.asc().nulls_last(), c.created_at, c.id)
         .limit(page_size)
         .offset((page - 1) * page_size)
     )

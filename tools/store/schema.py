@@ -80,6 +80,10 @@ cases = Table(
     Column("updated_at", DateTime(timezone=True), nullable=False),
     Column("dispatch_status", String(32)),
     Column("dispatch_error", Text),
+    # Reconciliation (policies/escalation.yaml): the newest escalation of the case, and the role it went to.
+    Column("escalated_at", DateTime(timezone=True)),
+    Column("escalation_rule", String(40)),
+    Column("assigned_role", String(32)),
 )
 Index("ix_cases_queue", cases.c.status, cases.c.priority, cases.c.created_at)
 Index("ix_cases_reason", cases.c.reason)
@@ -88,6 +92,7 @@ Index("ix_cases_carrier", cases.c.carrier)
 Index("ix_cases_assignee", cases.c.assignee)
 Index("ix_cases_sla", cases.c.status, cases.c.sla_due)
 Index("ix_cases_created", cases.c.created_at)
+Index("ix_cases_escalated", cases.c.escalated_at)
 
 duplicates = Table(
     "duplicates",
@@ -232,3 +237,39 @@ memory_queue = Table(
     Column("resolution", Text),
     Column("queued_at", DateTime(timezone=True), nullable=False),
 )
+# One row per escalation: (case, rule, seq) is unique, so two reconcilers racing on the same breach
+# make one escalation; a (case, rule) escalates again only once its window has passed.
+escalations = Table(
+    "escalations",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("case_id", String(40), ForeignKey("cases.id"), nullable=False),
+    Column("rule", String(40), nullable=False),
+    Column("seq", Integer, nullable=False),
+    Column("subject_id", String(40)),  # the approval or outbox row that breached, when not the case itself
+    Column("priority", String(2)),
+    Column("role", String(32), nullable=False),
+    Column("due_at", DateTime(timezone=True)),  # when the limit ran out
+    Column("at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("case_id", "rule", "seq", name="uq_escalation_case_rule_seq"),
+)
+Index("ix_escalations_at", escalations.c.at)
+
+# What the Health section shows about the plumbing, written by the processes that know it: each worker
+# upserts its heartbeat (`tools.store.health.record_heartbeat`), the API adds a row per refused webhook
+# (`record_webhook_reject`: the reason code and the time only, never the request).
+worker_heartbeats = Table(
+    "worker_heartbeats",
+    metadata,
+    Column("worker_id", String(128), primary_key=True),
+    Column("last_seen", DateTime(timezone=True), nullable=False),
+)
+webhook_rejects = Table(
+    "webhook_rejects",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("reason", String(40), nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+)
+Index("ix_webhook_rejects_at", webhook_rejects.c.at)
+

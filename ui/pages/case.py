@@ -25,7 +25,16 @@ from ui.components import (
     show_denied,
     show_error,
 )
-from ui.session import app, decision_service, flash, read_service, require_page, review_service, show_flashes
+from ui.session import (
+    app,
+    decision_service,
+    flash,
+    operator_service,
+    read_service,
+    require_page,
+    review_service,
+    show_flashes,
+)
 from ui.stock_view import show_stock
 
 user = require_page("case.view")
@@ -205,6 +214,17 @@ with tabs[3]:
             hide_index=True,
             key="outbox_table",
         )
+        failed = [o["id"] for o in case["outbox"] if o["status"] == "needs_person"]
+        if failed and allowed(user.role, "outbox.retry"):
+            st.caption("After fixing the cause in Odoo, send the failed rows again (the dispatcher picks them up).")
+            if st.button(f"Send {len(failed)} failed row(s) again", key="retry_case", icon=":material/replay:"):
+                try:
+                    result = operator_service().retry(user, row_ids=failed)
+                except Exception as exc:
+                    show_error(exc, "re-queue the failed rows")
+                else:
+                    flash(f"Re-queued {result.requeued} row(s) of case {case_id} for dispatch.")
+                    st.rerun()
     if not case["approvals"] and not case["outbox"]:
         st.caption("Nothing queued for this case yet.")
 with tabs[4]:

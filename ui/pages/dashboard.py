@@ -3,17 +3,20 @@ AI acceptance and edit rates per reason, dispatch failures. Charts are Altair.""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import altair as alt
 import pandas as pd
 import streamlit as st
 
-from policies.roles import PermissionDenied
-from tools.store.queries import pending_approval_count, status_counts
+from policies.roles import PermissionDenied, allowed
+from tools.store.queries import format_age, pending_approval_count, status_counts
 from ui.components import show_denied
-from ui.session import app, read_service, require_page
+from ui.session import app, flash, health_reads, operator_service, read_service, require_page, show_flashes
 
 user = require_page("dashboard.view")
 st.title("Dashboard")
+show_flashes()
 days = st.selectbox("Period", (7, 30, 90, 365), index=1, format_func=lambda d: f"last {d} days", key="dash_days")
 
 with st.spinner("Aggregating ..."):
@@ -164,3 +167,114 @@ with row4[1]:
         st.dataframe(failures.drop(columns=["day"]), hide_index=True, width="stretch", key="failures_table")
     else:
         st.success("No dispatch failures in this period.")
+
+# ------------------------------------------------------------------------------------- health
+st.divider()
+st.header("Health")
+try:
+    health = health_reads().health(user, days=int(days))
+except PermissionDenied as exc:
+    show_denied(exc)
+    st.stop()
+
+
+def _duration(seconds: float | None) -> str:
+    if seconds is None:
+        return "no data yet"
+    return format_age(timedelta(seconds=seconds)) if seconds >= 60 else f"{seconds:.0f}s"
+
+
+delay = health["ingest_delay"]
+oldest = health["oldest"]
+h = st.columns(4)
+h[0].metric(
+    "Ingestion delay (median)",
+    _duration(float(delay["seconds"].median()) if len(delay) else None),
+    help="From the message's own date to stored, over the period",
+)
+h[1].metric("Ingestion delay (p95)", _duration(float(delay["seconds"].quantile(0.95)) if len(delay) else None))
+triage_wait = oldest.get("triage")
+h[2].metric(
+    "Oldest case waiting for a worker",
+    _duration(triage_wait["seconds"]) if triage_wait else "none",
+    help=f"case {triage_wait['case']}" if triage_wait else "every stored case has been triaged",
+)
+review_wait = oldest.get("review")
+h[3].metric(
+    "Oldest unclaimed case in review",
+    _duration(review_wait["seconds"]) if review_wait else "none",
+    help=(f"case {review_wait['case']} ({review_wait['priority'] or '-'})" if review_wait
+          else "no unassigned case waits"),
+)
+
+hrow = st.columns(3)
+with hrow[0]:
+    st.subheader("Webhook rejects")
+    rejects = health["webhook_rejects"]
+    if not len(rejects):
+        st.success("No webhook rejects recorded in this period.")
+    else:
+        st.altair_chart(
+            alt.Chart(rejects).mark_bar().encode(
+                y=alt.Y("reason:N", title=None), x=alt.X("rejects:Q", title="rejects"), tooltip=["reason", "rejects"]
+            ),
+            width="stretch",
+        )
+with hrow[1]:
+    st.subheader("Dispatch failures by kind")
+    by_kind = health["dispatch_failures"]
+    if not len(by_kind):
+        st.success("No outbox row waits for a person.")
+    else:
+        st.altair_chart(
+            alt.Chart(by_kind).mark_bar(color="#c62828").encode(
+                x=alt.X("kind:N", title=None), y=alt.Y("sum(rows):Q", title="rows waiting for a person"),
+                color=alt.Color("code:N", title="error"), tooltip=["kind", "code", "rows"],
+            ),
+            width="stretch",
+        )
+        if allowed(user.role, "outbox.retry") and st.button(
+            "Send failed rows again", key="retry_all_failed", icon=":material/replay:",
+            help="After fixing the cause: every row that needs a person goes back to the dispatcher",
+        ):
+            try:
+                result = operator_service().retry(user, all_failed=True)
+            except PermissionDenied as exc:
+                show_denied(exc)
+            except ValueError as exc:
+                st.error(str(exc))
+            else:
+                flash(f"Re-queued {result.requeued} row(s) of {len(result.case_ids)} case(s) for dispatch.")
+                st.rerun()
+with hrow[2]:
+    st.subheader("Workers")
+    beats = health["heartbeats"]
+    if not len(beats):
+        st.caption("No data yet: workers report a heartbeat once `triage worker` runs.")
+    else:
+        shown = beats.assign(ago=[_duration(s) for s in beats["seconds_ago"]])[["worker", "last_heartbeat", "ago"]]
+        st.dataframe(shown, hide_index=True, width="stretch", key="heartbeats_table")
+
+st.subheader("Escalations")
+esc = health["escalations"]
+if not len(esc):
+    st.caption("No SLA breaches escalated in this period (`triage reconcile`, or the worker every 5 minutes).")
+else:
+    erow = st.columns(2)
+    with erow[0]:
+        st.altair_chart(
+            alt.Chart(esc).mark_bar().encode(
+                x=alt.X("yearmonthdate(day):O", title=None), y=alt.Y("sum(escalations):Q", title="breaches"),
+                color=alt.Color("rule:N"), tooltip=["day:T", "rule", "priority", "escalations"],
+            ),
+            width="stretch",
+        )
+    with erow[1]:
+        st.altair_chart(
+            alt.Chart(esc).mark_bar().encode(
+                x=alt.X("yearmonthdate(day):O", title=None), y=alt.Y("sum(escalations):Q", title="breaches"),
+                color=alt.Color("priority:N", sort=["P1", "P2", "P3", "P4", "-"]),
+                tooltip=["day:T", "rule", "priority", "escalations"],
+            ),
+            width="stretch",
+        )

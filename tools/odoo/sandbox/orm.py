@@ -714,6 +714,13 @@ class Emulator(StockMethods):
                 raise self._security_error(uid, "Activity", "create", self.state.sequences.get("mail.activity", 1))
             raise self._rule_error(uid, "mail.activity", "create")
         record["res_name"] = self._display(res_model, target)
+        # Assigning to someone else notifies them (mail.activity._action_assign_notify -> message_notify),
+        # which needs the author's e-mail: Odoo raises the same UserError as message_post (recording e06).
+        # An activity for oneself sends nothing and works without an e-mail (recording e12).
+        if record.get("user_id") and int(record["user_id"]) != uid:
+            creator = self.state.get("res.users", uid) or {}
+            if not creator.get("email"):
+                raise user_error("Unable to send message, please configure the sender's email address.")
 
     def _after_create(self, uid: int, model: str, record: dict[str, Any]) -> None:
         spec = self.models[model]
