@@ -60,12 +60,17 @@ def audit_events(engine: Engine, case_id: str) -> list[tuple[str, str | None, st
         return [tuple(r) for r in rows]  # type: ignore[misc]
 
 
-def claim_and_fail(engine: Engine, error: str) -> list[str]:
+def claim_and_fail(engine: Engine, error: str, now: datetime) -> list[str]:
     """Claim every due row and mark it needs_person, as the dispatcher does on a permanent failure."""
-    rows = outbox.claim(engine, "test-worker", timedelta(minutes=1), limit=100)
+    rows = outbox.claim(engine, "test-worker", timedelta(minutes=1), now=now, limit=100)
     for row in rows:
-        outbox.mark_needs_person(engine, row.id, "test-worker", error)
+        outbox.mark_needs_person(engine, row.id, "test-worker", error, now=now)
     return [r.id for r in rows]
+
+
+def outbox_row(engine: Engine, row_id: str) -> outbox.OutboxRow:
+    [row] = [r for r in outbox.all_rows(engine) if r.id == row_id]
+    return row
 
 
 def scrape(metrics: Metrics) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:

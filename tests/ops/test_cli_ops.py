@@ -14,13 +14,13 @@ from agents.cli import main
 from agents.review_service import ReviewService
 from agents.settings import Settings
 from tests.odoo.conftest import approval_action, dispatch_case, proposal, ticket_action
-from tests.ops.support import add_case, audit_events, case_row, claim_and_fail
+from tests.ops.support import add_case, audit_events, case_row, claim_and_fail, outbox_row
 from tests.support.clock import FakeClock
 from tests.ui.conftest import TriagedHome, triaged, triaged_template  # noqa: F401  (fixtures)
 from tools.store import outbox
 from tools.store import schema as t
 from tools.store.db import make_engine, migrate
-from ui.auth import UserStore
+from tools.store.users import UserStore
 
 USERS = {"cs.anna": "customer_service", "sup.omar": "supervisor", "ml.kim": "ml_owner", "admin": "admin"}
 PII = ("Luis Ortega", "269-555-0176", "luis@carrier.example")
@@ -141,12 +141,13 @@ def test_ml_owner_cannot_list_approvals(store: Engine, capsys: pytest.CaptureFix
 
 
 def test_outbox_list_and_retry(store: Engine, capsys: pytest.CaptureFixture[str]) -> None:
+    now = datetime.now(UTC)
     add_case(store, "c-o", status="approved")
-    outbox.enqueue(store, dispatch_case("c-o"), proposal(ticket_action()))
+    outbox.enqueue(store, dispatch_case("c-o"), proposal(ticket_action()), now=now)
     add_case(store, "c-p", status="approved")
-    outbox.enqueue(store, dispatch_case("c-p", refs=[]), proposal(ticket_action()))
-    [failed, _other] = claim_and_fail(store, "[access_denied] give the user Helpdesk rights")
-    outbox.requeue(store, row_ids=[_other])  # one of them is pending again
+    outbox.enqueue(store, dispatch_case("c-p", refs=[]), proposal(ticket_action()), now=now)
+    [failed, _other] = claim_and_fail(store, "[access_denied] give the user Helpdesk rights", now)
+    outbox.requeue(store, row_ids=[_other], now=now)  # one of them is pending again
 
     code, rows, _ = run(capsys, "outbox", "list", "--json", "--user", "sup.omar")
     assert code == 0 and len(rows) == 2
@@ -159,15 +160,15 @@ def test_outbox_list_and_retry(store: Engine, capsys: pytest.CaptureFixture[str]
     for user in ("cs.anna", "sup.omar", "ml.kim"):
         code, _, err = run(capsys, "outbox", "retry", "--all-failed", "--json", "--user", user)
         assert code == 3 and "may not outbox.retry" in err
-    assert outbox.get_row(store, failed).status == "needs_person"  # type: ignore[union-attr]
+    assert outbox_row(store, failed).status == "needs_person"
     assert run(capsys, "outbox", "retry", "--json", "--user", "admin")[0] == 2  # neither IDs nor --all-failed
     code, _, err = run(capsys, "outbox", "retry", "obx_nope", "--json", "--user", "admin")
     assert code == 2 and "obx_nope" in err
 
     code, result, _ = run(capsys, "outbox", "retry", failed, "--json", "--user", "admin")
-    case_id = outbox.get_row(store, failed).case_id  # type: ignore[union-attr]
+    case_id = outbox_row(store, failed).case_id
     assert code == 0 and result == {"requeued": 1, "cases": [case_id]}
-    assert outbox.get_row(store, failed).status == "pending"  # type: ignore[union-attr]
+    assert outbox_row(store, failed).status == "pending"
     assert ("outbox_retry", "requeued", "admin", "admin") in audit_events(store, case_id)
     code, result, _ = run(capsys, "outbox", "retry", "--all-failed", "--json", "--user", "admin")
     assert code == 1 and result == {"requeued": 0, "cases": []}  # nothing left to retry
@@ -198,7 +199,7 @@ def test_review_reports_outbox_items_and_approvals_separately(
     # "refused" proposes a reroute (a supervisor approval) besides the ticket and the customer actions
     code = main(["review", triaged.ids["refused"], "--user", "cs.anna", "--accept"])
     text = " ".join(capsys.readouterr().out.split())
-    engine = triaged.runtime().engine
+    engine = triaged.app().engine
     rows = len(outbox.rows_for_case(engine, triaged.ids["refused"]))
     with engine.connect() as conn:
         approvals = len(conn.execute(select(t.approvals.c.id)).all())

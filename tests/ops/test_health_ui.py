@@ -6,28 +6,28 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Column, DateTime, MetaData, String, Table, insert
-
-from agents.decision_service import DecisionService
+from tests.ops.support import outbox_row
 from tests.ui.conftest import USERS, TriagedHome, app, texts, triaged, triaged_template  # noqa: F401  (fixtures)
 from tools.store import outbox
 from tools.store.escalations import EscalationStore
+from tools.store.health import record_heartbeat, record_webhook_reject
 
 EMAIL_ERROR = "[user_error] Odoo refused the note or activity: the integration user has no e-mail address."
 
 
 def seed_operations(home: TriagedHome) -> list[str]:
     """A dispatched-then-failed case and a few escalations over the last days."""
-    rt = home.runtime()
-    DecisionService(rt).accept(USERS["customer_service"], home.ids["weather"])
+    rt = home.app()
+    rt.decisions.accept(USERS["customer_service"], home.ids["weather"])
     # the ticket reached Odoo; its note and activity were refused (integration user without e-mail)
-    rows = outbox.claim(rt.engine, "seed", timedelta(minutes=1), limit=100)
+    now = rt.clock.now()
+    rows = outbox.claim(rt.engine, "seed", timedelta(minutes=1), now=now, limit=100)
     failed = []
     for row in rows:
         if row.kind == "ticket":
-            outbox.mark_sent(rt.engine, row.id, "seed", "helpdesk.ticket", 1)
+            outbox.mark_sent(rt.engine, row.id, "seed", "helpdesk.ticket", 1, now=now)
         else:
-            outbox.mark_needs_person(rt.engine, row.id, "seed", EMAIL_ERROR)
+            outbox.mark_needs_person(rt.engine, row.id, "seed", EMAIL_ERROR, now=now)
             failed.append(row.id)
     assert failed
     store = EscalationStore(rt.engine)
@@ -51,15 +51,15 @@ def test_health_and_escalations_degrade_to_no_data_and_retry_as_admin(triaged: T
     page = texts(at)
     for title in ("Health", "Webhook rejects", "Dispatch failures by kind", "Workers", "Escalations"):
         assert title in page
-    assert "No data yet: the API records webhook rejects" in page
+    assert "No webhook rejects recorded in this period." in page
     assert "No data yet: workers report a heartbeat" in page
     assert "Ingestion delay (median)" in page and "Oldest unclaimed case in review" in page
     assert len(at.get("vega_lite_chart")) >= 7 + 3  # + failures by kind, escalations by rule and by priority
     at.button(key="retry_all_failed").click().run()
     assert not at.exception, at.exception
     assert f"Re-queued {len(failed)} row(s) of 1 case(s) for dispatch." in texts(at)
-    engine = triaged.runtime().engine
-    assert {outbox.get_row(engine, i).status for i in failed} == {"pending"}  # type: ignore[union-attr]
+    engine = triaged.app().engine
+    assert {outbox_row(engine, i).status for i in failed} == {"pending"}
 
 
 def test_only_admins_get_the_retry_button(triaged: TriagedHome, app: Any) -> None:  # noqa: F811
@@ -86,16 +86,17 @@ def test_case_page_retry_button(triaged: TriagedHome, app: Any) -> None:  # noqa
     assert f"Re-queued {len(failed)} row(s) of case {case_id} for dispatch." in texts(at)
 
 
-def test_worker_heartbeats_show_once_a_worker_records_them(triaged: TriagedHome, app: Any) -> None:  # noqa: F811
-    engine = triaged.runtime().engine
-    beats = Table("worker_heartbeats", MetaData(), Column("worker_id", String(64), primary_key=True),
-                  Column("last_seen", DateTime(timezone=True)))
-    beats.create(engine)
-    with engine.begin() as conn:
-        conn.execute(insert(beats), [{"worker_id": "host-a:123", "last_seen": datetime.now(UTC)}])
+def test_worker_heartbeats_and_webhook_rejects_show_once_recorded(triaged: TriagedHome, app: Any) -> None:  # noqa: F811
+    engine = triaged.app().engine
+    now = datetime.now(UTC)
+    record_heartbeat(engine, "host-a:123", now - timedelta(minutes=5))
+    record_heartbeat(engine, "host-a:123", now)  # the same worker again: one row, the newest time
+    for reason in ("signature", "signature", "replay"):
+        record_webhook_reject(engine, reason, now)
     at = app("admin").run()
     at.switch_page("pages/dashboard.py").run()
     assert not at.exception, at.exception
-    assert "No data yet: workers report a heartbeat" not in texts(at)
+    page = texts(at)
+    assert "No data yet: workers report a heartbeat" not in page and "No webhook rejects" not in page
     frames = [f.value for f in at.dataframe if "worker" in f.value.columns]
     assert frames and list(frames[0]["worker"]) == ["host-a:123"]

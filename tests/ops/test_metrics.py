@@ -1,6 +1,6 @@
-"""The metrics, scraped from a real registry with Prometheus' own text parser: the values move when a
-case is triaged (store gauges at scrape time), dispatched (triage_dispatch_total) and escalated
-(triage_escalations_total). No case text reaches a label."""
+"""The metrics of the composition root (`App.metrics`), scraped with Prometheus' own text parser: the
+values move when a message is stored (received), triaged (store gauges read at scrape time),
+dispatched (triage_dispatch_total) and escalated (triage_escalations_total). No case text reaches a label."""
 
 from __future__ import annotations
 
@@ -10,13 +10,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import Engine
 
-from agents.metrics import Metrics
-from agents.reconcile_service import ReconcileService
+from agents.app import build_app
+from agents.settings import Settings
 from agents.state import AcceptDecision
-from policies.escalation import load_escalation_policy
 from tests.odoo.conftest import target_for
-from tests.ops.support import scrape
+from tests.ops.support import add_case, scrape
 from tests.support.clock import FakeClock
 from tests.support.graph_harness import open_harness
 from tests.test_graph import store_message
@@ -24,8 +24,7 @@ from tools.odoo.allowlist import CreatedRecords
 from tools.odoo.dispatcher import Backoff, Dispatcher
 from tools.odoo.gateway import OdooGateway
 from tools.odoo.sandbox import SandboxServer
-from tools.store.escalations import EscalationStore
-from tools.store.health import read_store_gauges, store_collector
+from tools.store.health import case_gauges
 
 
 @pytest.fixture
@@ -38,34 +37,39 @@ def value(samples: dict[Any, float], name: str, **labels: str) -> float:
     return samples.get((name, tuple(sorted(labels.items()))), 0.0)
 
 
-def test_metrics_move_when_a_case_is_triaged_dispatched_and_escalated(tmp_path: Path, sandbox: SandboxServer) -> None:
-    # an hour behind the wall clock: the outbox rows it queues are due for the dispatcher, which still
-    # reads the wall clock (its clock port is issue 11)
-    clock = FakeClock(datetime.now(UTC) - timedelta(hours=1))
-    with open_harness(tmp_path / "home", clock=clock) as h:
+def test_metrics_move_when_a_case_is_triaged_dispatched_and_escalated(
+    tmp_path: Path, sandbox: SandboxServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    home = tmp_path / "home"
+    monkeypatch.setenv("TRIAGE_HOME", str(home))
+    for var, val in (("ODOO_URL", sandbox.url), ("ODOO_DB", "sandbox"), ("ODOO_USER", "admin"),
+                     ("ODOO_PASSWORD", "admin")):
+        monkeypatch.setenv(var, val)
+    monkeypatch.delenv("TRIAGE_DATABASE_URL", raising=False)
+    clock = FakeClock(datetime.now(UTC))
+    # the graph with fake models over the same store as the App, whose metrics and reconciler are the product's
+    with open_harness(home, clock=clock) as h, build_app(Settings(), clock=clock) as app:
         engine = h.deps.store.engine
-        metrics = Metrics()
-        metrics.register_store_collector(store_collector(engine, clock))
-        empty = scrape(metrics)
+        empty = scrape(app.metrics)
         assert value(empty, "triage_oldest_waiting_case_seconds") == 0.0
         assert not [k for k in empty if k[0] == "triage_cases"]
 
         case_id = store_message(h, "Truck broke down near Lyon, reefer unit lost power. PO-55102")
         clock.advance(minutes=10)
-        received = scrape(metrics)
+        received = scrape(app.metrics)
         assert value(received, "triage_cases", status="received", priority="-") == 1
         assert value(received, "triage_oldest_waiting_case_seconds") == 600.0
 
         request = h.runner.start(case_id)  # triaged: the graph stops at the review
         assert request is not None
         priority = request.proposal.priority
-        triaged = scrape(metrics)
+        triaged = scrape(app.metrics)
         assert value(triaged, "triage_cases", status="awaiting_review", priority=priority) == 1
         assert value(triaged, "triage_cases", status="received", priority="-") == 0
 
         decision = AcceptDecision(reviewer="cs.anna", role="customer_service", decided_at=clock.now())
         h.runner.resume(case_id, decision)
-        assert value(scrape(metrics), "triage_oldest_waiting_case_seconds") == 0.0  # nothing waits any more
+        assert value(scrape(app.metrics), "triage_oldest_waiting_case_seconds") == 0.0  # nothing waits any more
 
         target = target_for(sandbox)
 
@@ -73,42 +77,35 @@ def test_metrics_move_when_a_case_is_triaged_dispatched_and_escalated(tmp_path: 
             return OdooGateway(target, created=created)
 
         dispatcher = Dispatcher(engine, factory, lease=timedelta(seconds=30), backoff=Backoff(base_s=0.05, cap_s=0.2),
-                                parent_wait=timedelta(seconds=0.05), rng=random.Random(1), metrics=metrics)
+                                parent_wait=timedelta(seconds=0.05), rng=random.Random(1), clock=clock,
+                                sleep=clock.sleep, on_outcome=app.count_dispatch)
         report = dispatcher.run()
         assert report.sent >= 1
-        dispatched = scrape(metrics)
+        dispatched = scrape(app.metrics)
         assert value(dispatched, "triage_dispatch_total", result="sent") == report.sent
         assert value(dispatched, "triage_cases", status="dispatched", priority=priority) == 1
 
         # nobody resolves the ticket in Odoo: past the resolution SLA of its priority it escalates
-        policy = load_escalation_policy()
-        limit = policy.by_kind("ticket_unresolved")[0].limit(priority)
+        [rule] = app.policy.escalation.by_kind("ticket_unresolved")
+        limit = rule.limit(priority)
         assert limit is not None
-        clock.current = datetime.now(UTC) + limit + timedelta(minutes=1)
-        from tools.odoo.tickets import OdooTicketStates
-
-        reconcile = ReconcileService(
-            EscalationStore(engine), clock, policy, metrics=metrics, escalation_login="supervisor",
-            tickets=lambda: OdooTicketStates(OdooGateway(target, read_only=True)),
-        )
-        assert value(scrape(metrics), "triage_escalations_total", rule="ticket_unresolved") == 0
-        assert reconcile.run_once().rules["ticket_unresolved"].escalated == 1
-        escalated = scrape(metrics)
+        clock.advance(seconds=limit.total_seconds() + 60)
+        assert value(scrape(app.metrics), "triage_escalations_total", rule="ticket_unresolved") == 0
+        assert app.reconciler.run_once().rules["ticket_unresolved"].escalated == 1
+        escalated = scrape(app.metrics)
         assert value(escalated, "triage_escalations_total", rule="ticket_unresolved") == 1
-        reconcile.run_once()
-        assert value(scrape(metrics), "triage_escalations_total", rule="ticket_unresolved") == 1  # once per window
+        app.reconciler.run_once()
+        assert value(scrape(app.metrics), "triage_escalations_total", rule="ticket_unresolved") == 1  # once per window
 
         labels = {v for (_name, pairs) in escalated for _k, v in pairs}
         assert not any("Lyon" in v or "PO-55102" in v or "@" in v for v in labels)
 
 
-def test_store_gauges_on_both_databases(engine: Any) -> None:
-    from tests.ops.support import add_case
-
+def test_store_gauges_on_both_databases(engine: Engine) -> None:
     now = datetime(2026, 3, 2, 12, tzinfo=UTC)
     add_case(engine, "c-1", status="awaiting_review", priority="P2", now=now - timedelta(hours=2))
     add_case(engine, "c-2", status="awaiting_review", priority="P2", now=now - timedelta(hours=1))
     add_case(engine, "c-3", status="dispatched", priority="P1", now=now - timedelta(hours=5))
-    gauges = read_store_gauges(engine, FakeClock(now))
-    assert sorted(gauges.cases) == [("awaiting_review", "P2", 2), ("dispatched", "P1", 1)]
-    assert gauges.oldest_waiting_seconds == 7200.0
+    cases, oldest = case_gauges(engine, now)
+    assert sorted(cases) == [("awaiting_review", "P2", 2), ("dispatched", "P1", 1)]
+    assert oldest == 7200.0

@@ -14,6 +14,7 @@ from sqlalchemy import Engine, func, select
 
 from agents.metrics import Metrics
 from agents.reconcile_service import ReconcileService
+from policies.engine import PolicyBook
 from policies.escalation import EscalationPolicy, load_escalation_policy
 from tests.odoo.conftest import activity_action, approval_action, dispatch_case, proposal, target_for, ticket_action
 from tests.ops.support import add_case, audit_events, case_row, claim_and_fail, sample_value
@@ -37,7 +38,7 @@ def sandbox(tmp_path: Path) -> Any:
 
 
 def service(engine: Engine, clock: FakeClock, metrics: Metrics | None = None, **kw: Any) -> ReconcileService:
-    return ReconcileService(EscalationStore(engine), clock, load_escalation_policy(), metrics=metrics, **kw)
+    return ReconcileService(EscalationStore(engine), clock, PolicyBook.load().escalation, metrics=metrics, **kw)
 
 
 def escalation_rows(engine: Engine) -> list[tuple[str, str, int]]:
@@ -130,10 +131,10 @@ def test_approval_waiting_past_its_limit(engine: Engine) -> None:
 
 
 def test_outbox_row_in_needs_person_past_its_limit(engine: Engine) -> None:
-    clock = FakeClock(datetime.now(UTC))  # the outbox stamps rows with the wall clock
+    clock = FakeClock(T0)
     add_case(engine, "c-obx", status="approved", priority="P3", now=clock.now())
-    outbox.enqueue(engine, dispatch_case("c-obx"), proposal(ticket_action()), clock.now())
-    claim_and_fail(engine, "[access_denied] give the user Helpdesk rights")
+    outbox.enqueue(engine, dispatch_case("c-obx"), proposal(ticket_action()), now=clock.now())
+    claim_and_fail(engine, "[access_denied] give the user Helpdesk rights", clock.now())
     svc = service(engine, clock)
     assert svc.run_once().rules["outbox_needs_person"].as_json() == {
         "checked": 1, "escalated": 0, "already_escalated": 0, "errors": 0,
@@ -160,23 +161,15 @@ def test_two_reconcilers_racing_record_one_escalation(engine: Engine) -> None:
     assert escalation_rows(engine) == [("c-race", "review_overdue", 1)]
 
 
-def _dispatcher(engine: Engine, server: SandboxServer) -> Dispatcher:
+def _dispatcher(engine: Engine, server: SandboxServer, clock: FakeClock) -> Dispatcher:
     target = target_for(server)
 
     def factory(created: CreatedRecords) -> OdooGateway:
         return OdooGateway(target, created=created)
 
     return Dispatcher(engine, factory, lease=timedelta(seconds=30), backoff=Backoff(base_s=0.05, cap_s=0.2),
-                      parent_wait=timedelta(seconds=0.05), in_doubt=timedelta(seconds=0.3), rng=random.Random(1))
-
-
-def _due_now(engine: Engine) -> None:
-    """The rows were queued at the fake clock's time (a day ahead); the dispatcher still reads the wall
-    clock (its clock port is issue 11), so make them due at the wall clock's now."""
-    with engine.begin() as conn:
-        conn.execute(
-            t.outbox.update().where(t.outbox.c.status == "pending").values(next_attempt_at=datetime.now(UTC))
-        )
+                      parent_wait=timedelta(seconds=0.05), in_doubt=timedelta(seconds=0.3), rng=random.Random(1),
+                      clock=clock, sleep=clock.sleep)
 
 
 def _sandbox_records(server: SandboxServer, model: str, marker_field: str, text: str) -> list[dict[str, Any]]:
@@ -190,8 +183,8 @@ def test_open_ticket_past_its_sla_gets_one_note_and_one_activity(engine: Engine,
         add_case(engine, case_id, status="approved", priority="P2", now=clock.now())
         # no shared shipment reference: two tickets, not a ticket and a follow-up note
         outbox.enqueue(engine, dispatch_case(case_id, refs=[], priority="P2"), proposal(ticket_action()),
-                       clock.now())
-    assert _dispatcher(engine, sandbox).run().sent == 2
+                       now=clock.now())
+    assert _dispatcher(engine, sandbox, clock).run().sent == 2
     assert case_row(engine, "c-open")["status"] == "dispatched"
     rows = {r.case_id: r for r in outbox.all_rows(engine)}
     assert sandbox.app is not None
@@ -217,8 +210,7 @@ def test_open_ticket_past_its_sla_gets_one_note_and_one_activity(engine: Engine,
     assert case_row(engine, "c-done")["escalated_at"] is None
     assert case_row(engine, "c-open")["status"] == "dispatched"  # its ticket exists; the note is only queued
 
-    _due_now(engine)
-    assert _dispatcher(engine, sandbox).run().sent == 2  # the note and the activity
+    assert _dispatcher(engine, sandbox, clock).run().sent == 2  # the note and the activity
     ticket_id = int(rows["c-open"].odoo_id or 0)
     notes = [m for m in _sandbox_records(sandbox, "mail.message", "body", "Escalation")
              if m["model"] == "helpdesk.ticket" and m["res_id"] == ticket_id]
@@ -230,7 +222,7 @@ def test_open_ticket_past_its_sla_gets_one_note_and_one_activity(engine: Engine,
 
     again = svc.run_once().rules["ticket_unresolved"]
     assert (again.escalated, again.already_escalated) == (0, 1)
-    _dispatcher(engine, sandbox).run()
+    _dispatcher(engine, sandbox, clock).run()
     notes = [m for m in _sandbox_records(sandbox, "mail.message", "body", "Escalation") if m["res_id"] == ticket_id]
     assert len(notes) == 1 and len(_sandbox_records(sandbox, "mail.activity", "summary", "Escalated")) == 1
     assert sample_value(metrics, "triage_escalations_total", rule="ticket_unresolved") == 1
@@ -239,8 +231,9 @@ def test_open_ticket_past_its_sla_gets_one_note_and_one_activity(engine: Engine,
 def test_ticket_rule_counts_errors_when_odoo_cannot_be_read(engine: Engine, sandbox: SandboxServer) -> None:
     clock = FakeClock(datetime.now(UTC))
     add_case(engine, "c-x", status="approved", priority="P1", now=clock.now())
-    outbox.enqueue(engine, dispatch_case("c-x", priority="P1"), proposal(ticket_action(), activity_action()))
-    assert _dispatcher(engine, sandbox).run().sent == 2
+    outbox.enqueue(engine, dispatch_case("c-x", priority="P1"), proposal(ticket_action(), activity_action()),
+                   now=clock.now())
+    assert _dispatcher(engine, sandbox, clock).run().sent == 2
     sandbox.stop()  # Odoo is down
     try:
         clock.advance(hours=9)

@@ -13,6 +13,7 @@ import os
 import signal
 import subprocess
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +30,7 @@ from tests.support.clock import FakeClock
 from tools.odoo.sandbox import SandboxServer
 from tools.store import outbox
 from tools.store.db import make_engine, migrate
-from ui.auth import UserStore
+from tools.store.users import UserStore
 
 
 @pytest.fixture
@@ -71,7 +72,9 @@ def test_sandbox_refuses_notes_and_activities_of_a_user_without_email_like_odoo(
 ) -> None:
     _set_email(sandbox, 2, False)  # the integration user (admin here) has no e-mail address
     add_case(store, "c-1", status="approved", priority="P2")
-    outbox.enqueue(store, dispatch_case("c-1"), proposal(ticket_action(), activity_action(), note_action()))
+    outbox.enqueue(
+        store, dispatch_case("c-1"), proposal(ticket_action(), activity_action(), note_action()), now=datetime.now(UTC)
+    )
     code = main(["dispatch", "--once"])
     capsys.readouterr()
     assert code == 1
