@@ -213,9 +213,11 @@ def test_admin_sees_the_health_section_and_sends_failed_rows_again(
 
     url, home, ids = served
     os.environ["TRIAGE_HOME"] = str(home)  # the same store the served app reads
+    seeded = TriagedHome(home, ids)
     try:
-        failed = seed_operations(TriagedHome(home, ids))
+        failed = seed_operations(seeded)
     finally:
+        seeded.app().close()
         os.environ.pop("TRIAGE_HOME", None)
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)

@@ -57,7 +57,7 @@ def audit_events(engine: Engine, case_id: str) -> list[tuple[str, str | None, st
     a = t.audit_log.c
     with engine.connect() as conn:
         rows = conn.execute(select(a.event, a.decision, a.actor, a.role).where(a.case_id == case_id).order_by(a.id))
-        return [tuple(r) for r in rows]  # type: ignore[misc]
+        return [tuple(r) for r in rows]
 
 
 def claim_and_fail(engine: Engine, error: str, now: datetime) -> list[str]:

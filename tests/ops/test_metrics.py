@@ -49,7 +49,7 @@ def test_metrics_move_when_a_case_is_triaged_dispatched_and_escalated(
     clock = FakeClock(datetime.now(UTC))
     # the graph with fake models over the same store as the App, whose metrics and reconciler are the product's
     with open_harness(home, clock=clock) as h, build_app(Settings(), clock=clock) as app:
-        engine = h.deps.store.engine
+        engine = h.store.engine
         empty = scrape(app.metrics)
         assert value(empty, "triage_oldest_waiting_case_seconds") == 0.0
         assert not [k for k in empty if k[0] == "triage_cases"]

@@ -44,7 +44,7 @@ def service(engine: Engine, clock: FakeClock, metrics: Metrics | None = None, **
 def escalation_rows(engine: Engine) -> list[tuple[str, str, int]]:
     e = t.escalations.c
     with engine.connect() as conn:
-        return [tuple(r) for r in conn.execute(select(e.case_id, e.rule, e.seq).order_by(e.id))]  # type: ignore[misc]
+        return [tuple(r) for r in conn.execute(select(e.case_id, e.rule, e.seq).order_by(e.id))]
 
 
 def test_the_policy_is_a_value_read_from_yaml() -> None:
