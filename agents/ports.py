@@ -147,3 +147,16 @@ class ActionQueue(Protocol):
     def enqueue(self, case_id: str, approved: Proposal, decided_by: str, role: str) -> list[str]:
         """Queue the approved actions (outbox rows or supervisor approvals), idempotently; their ids."""
         ...
+
+
+class TriageEvents(Protocol):
+    """What the graph reports as it goes, for the operators' metrics (`agents.metrics.Metrics` implements it)."""
+
+    def quarantined(self, reason: str) -> None: ...
+
+
+class NoEvents:
+    """Reports nowhere: for graphs built without metrics (tests, one-off tools)."""
+
+    def quarantined(self, reason: str) -> None:
+        return None
