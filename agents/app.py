@@ -189,6 +189,7 @@ class App:
             decisions=self.reviews,
             actions=self.actions,
             k_similar=int(self.policy.reasoner["k_similar"]),
+            events=self.metrics,
         )
 
     @cached_property

@@ -50,6 +50,10 @@ class Metrics:
             registry=r,
         )
 
+    def quarantined(self, reason: str) -> None:
+        """A message refused after ingest (the redactor failing closed): the `TriageEvents` port."""
+        self.messages_quarantined.labels(reason=reason).inc()
+
     def register_store_collector(self, read: Callable[[], StoreGauges]) -> None:
         """Gauges read from the store at scrape time (`read` is called once per scrape)."""
         self.registry.register(_StoreCollector(read))

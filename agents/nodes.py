@@ -7,7 +7,7 @@ when a thread resumes after an interrupt or a crash.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -20,11 +20,13 @@ from agents.ports import (
     Clock,
     DecisionRecorder,
     ErpReader,
+    NoEvents,
     Policy,
     Reasoner,
     RedactionIncomplete,
     Redactor,
     ReferenceExtractor,
+    TriageEvents,
     TriageStore,
 )
 from agents.state import (
@@ -58,6 +60,7 @@ class TriageDeps:
     decisions: DecisionRecorder
     actions: ActionQueue
     k_similar: int = 5
+    events: TriageEvents = field(default_factory=NoEvents)
 
 
 def ingest_case(state: TriageState, deps: TriageDeps) -> dict[str, Any]:
@@ -78,6 +81,7 @@ def redact_message(state: TriageState, deps: TriageDeps) -> dict[str, Any]:
         redacted = deps.redactor.redact(raw)
     except RedactionIncomplete as refused:
         deps.store.quarantine_case(state.case_id, refused.code, refused.detail, deps.clock.now())
+        deps.events.quarantined(refused.code)
         log.warning("case %s quarantined: %s (%s)", state.case_id, refused.code, refused.pattern or "-")
         return {"status": "quarantined", "errors": [*state.errors, refused.code]}
     return {"redacted": redacted, "status": "redacted"}

@@ -153,3 +153,16 @@ class TicketStates(Protocol):
     def open_tickets(self, ticket_ids: Sequence[int]) -> dict[int, bool]:
         """Read-only: ticket id -> True while its stage is not a closing one (tickets gone are left out)."""
         ...
+
+
+class TriageEvents(Protocol):
+    """What the graph reports as it goes, for the operators' metrics (`agents.metrics.Metrics` implements it)."""
+
+    def quarantined(self, reason: str) -> None: ...
+
+
+class NoEvents:
+    """Reports nowhere: for graphs built without metrics (tests, one-off tools)."""
+
+    def quarantined(self, reason: str) -> None:
+        return None

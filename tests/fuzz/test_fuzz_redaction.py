@@ -8,10 +8,9 @@ duplicates + quarantined (as counted and as the store says), that Presidio never
 skipping", and that no `must_redact` string of a seed survives in the text of the case made from it.
 
 Mutations that change bytes (flips, garbage, NULs, truncation) are placed at least `PII_MARGIN` bytes
-away from the seed's personal data. Flipped bytes and inserted garbage can still change how the whole
-message decodes (invalid UTF-8 sends it through charset detection: "Olá Renata" becomes mojibake and no
-longer reads as a greeting), so for those two kinds surviving names are logged, not failed: they are a
-finding about context-based recognizers under garbled text, not about time or skipped patterns.
+away from the seed's personal data; the hostile padding goes before the body and after it (padding after
+the signature moves the end of the text, which the sign-off patterns read). Every kind is scored: a name
+that survives in any of them fails the test.
 """
 
 from __future__ import annotations
@@ -42,7 +41,6 @@ PII_MARGIN = 120
 # The bound: a fixed part plus a part per KB of input, generous for a loaded 2-core machine.
 BOUND_FIXED_S = 120.0
 BOUND_PER_KB_S = 0.1
-UNSCORED_KINDS = ("flipped", "garbage")
 
 
 @pytest.fixture(scope="module")
@@ -86,7 +84,8 @@ def _safe_positions(data: bytes, pii: list[str]) -> list[int]:
 
 def _mutations(rng: random.Random, record: dict[str, Any], n: int, long: bool) -> Iterator[tuple[str, bytes]]:
     """(kind, bytes) for one seed: each of the issue's mutation kinds and, with `long`, two long hostile
-    bodies (a long line of one adversarial run, near-matches repeated). The hostile texts cost the
+    bodies (a long line of one adversarial run before the body, near-matches repeated, and padding after
+    the body). The hostile texts cost the
     redactor up to ~0.5 ms per character on this machine (linear, but spaCy and libphonenumber on a
     token per character): a few dozen of them keep the test within minutes."""
     pii = record["expected"]["must_redact"]
@@ -114,11 +113,11 @@ def _mutations(rng: random.Random, record: dict[str, Any], n: int, long: bool) -
         return
     runs = list(adversarial_strings(rng.randint(2_000, 20_000)))
     name, text = rng.choice(runs)
-    # before the body: padding after it also moves the end of the text, which the last-line and
-    # before-the-quote patterns read (a separate finding, see the issue 19 report), not a cost question
     yield f"long line ({name})", _eml(record, f"{n}-long", body=text.replace("\n", " ") + "\n\n" + record["body"])
     name, text = rng.choice(runs[-39:])  # the near-matches
     yield f"near-matches ({name})", _eml(record, f"{n}-near", body=text + "\n\n" + record["body"])
+    name, text = rng.choice(runs)
+    yield f"padded ({name})", _eml(record, f"{n}-padded", body=record["body"] + "\n\n" + text.replace("\n", " "))
 
 
 def _inputs() -> tuple[list[RawInput], dict[str, dict[str, Any]]]:
@@ -178,7 +177,6 @@ def test_1000_hostile_inputs_through_ingest_and_redaction(
         assert reached >= counts.cases - totals.get("status.received", 0) - totals.get("status.redacted", 0)
 
         leaks: list[str] = []
-        garbled: list[str] = []
         for case_id in [*counts.new_case_ids]:
             case = store.get_case(case_id)
             assert case is not None
@@ -196,8 +194,6 @@ def test_1000_hostile_inputs_through_ingest_and_redaction(
             text = json.dumps([case["subject"], case["body"], case["redacted"]], ensure_ascii=False)
             for value in seed_of[source]["expected"]["must_redact"]:
                 if value in text:
-                    unscored = any(f"-{kind}." in source for kind in UNSCORED_KINDS)
-                    (garbled if unscored else leaks).append(f"{source}: {value!r}")
-        log.info("fuzz: must_redact strings surviving in garbled (flipped/garbage) inputs: %d", len(garbled))
+                    leaks.append(f"{source}: {value!r}")
         assert not leaks, f"{len(leaks)} must_redact strings survived: {leaks[:20]}"
         assert counts.cases >= 300  # most inputs are messages, not only parser rejects

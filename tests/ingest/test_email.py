@@ -152,6 +152,17 @@ def test_declared_utf8_but_bytes_are_windows_1252() -> None:
     assert m.body == text
 
 
+def test_utf8_with_a_few_invalid_bytes_stays_utf8() -> None:
+    # One flipped byte must not turn every "á" into "Ã¡": the greeting and the name keep reading as text.
+    text = "Olá Renata,\n\no camião avariou perto de Évora. Cumprimentos, João Simões"
+    data = text.encode("utf-8")
+    broken = data[:20] + b"\xff\xfe" + data[20:]
+    for declared in ("text/plain; charset=utf-8", "text/plain"):
+        body = parse_ok(SRC, text_email(broken, declared)).body
+        assert body.startswith("Olá Renata,") and body.endswith("Cumprimentos, João Simões"), body
+        assert "\xff" in body  # the stray bytes are kept (as cp1252/latin-1), not dropped
+
+
 def test_declared_latin1_but_bytes_are_utf8() -> None:
     text = "Zollrückfrage: Sendung in Hamburg gestoppt – Rechnung fehlt."
     m = parse_ok(SRC, text_email(text.encode("utf-8"), "text/plain; charset=iso-8859-1"))

@@ -15,8 +15,11 @@ from typing import Any
 
 import pytest
 from presidio_analyzer import EntityRecognizer, RecognizerResult
+from prometheus_client import generate_latest
+from prometheus_client.parser import text_string_to_metric_families
 
 from agents.ingest_service import IngestService
+from agents.metrics import Metrics
 from agents.ports import REDACTION_CODES, RedactionIncomplete
 from agents.settings import Settings
 from agents.state import InboundMessage
@@ -178,6 +181,7 @@ def test_in_the_pipeline_the_case_is_quarantined_not_queued_and_the_counts_add_u
     clock = FakeClock()
     with open_harness(tmp_path / "h", clock) as h:
         h.deps.redactor = redactor
+        h.deps.events = metrics = Metrics()
         store = h.store
         service = IngestService(store, clock, settings)
         inputs = [
@@ -193,6 +197,13 @@ def test_in_the_pipeline_the_case_is_quarantined_not_queued_and_the_counts_add_u
         hostile = counts.new_case_ids[1]
         counts.settle_redaction_refusals(store.quarantined_cases(counts.new_case_ids))
         assert counts.as_json() == {"received": 3, "cases": 2, "duplicates": 0, "quarantined": 1}
+        scraped = {
+            s.labels["reason"]: s.value
+            for family in text_string_to_metric_families(generate_latest(metrics.registry).decode())
+            for s in family.samples
+            if s.name == "triage_messages_quarantined_total"
+        }
+        assert scraped == {"redaction_incomplete": 1.0}  # the refusal counts for the operators
 
         case = store.get_case(hostile)
         assert case is not None and case["status"] == "quarantined" and case["status"] not in REVIEW_STATUSES

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import codecs
 import logging
+import re
 
 import charset_normalizer
 from charset_normalizer.md import mess_ratio
@@ -15,13 +16,14 @@ _MAX_MESS = 0.15
 # WHATWG: labels that mean windows-1252 in practice (mailers declare latin-1/ascii and send cp1252).
 _AS_CP1252 = frozenset({"latin_1", "iso8859_1", "ascii", "cp1252"})
 _UTF8 = "utf_8"
-_DETECT_LIMIT = 256 * 1024
+_DETECT_LIMIT = 256 * 1024  # bytes given to charset_normalizer; enough to judge, bounded in time
+_STRAY = re.compile("[\udc80-\udcff]+")  # bytes that surrogateescape kept: not valid UTF-8
 _BOMS = (
     (codecs.BOM_UTF8, "utf_8_sig"),
     (codecs.BOM_UTF32_LE, "utf_32"),  # before UTF-16 LE, whose mark is its prefix
     (codecs.BOM_UTF16_LE, "utf_16"),
     (codecs.BOM_UTF16_BE, "utf_16"),
-)  # bytes given to charset_normalizer; enough to judge, bounded in time
+)
 
 
 def normalise_charset(label: str | None) -> str | None:
@@ -46,6 +48,29 @@ def _strict(data: bytes, codec: str) -> str | None:
         return None
 
 
+def _utf8_with_stray_bytes(data: bytes) -> str | None:
+    """UTF-8 text with a few invalid bytes (a flipped byte, inserted garbage), or None when it is not UTF-8.
+
+    Decoding such a message as cp1252 because of one bad byte turns every correct "á" into "Ã¡", so
+    greetings and names stop reading as text and redaction loses its context. When the bytes hold at least
+    one valid multi-byte UTF-8 sequence they are taken as UTF-8, and only the invalid bytes are read as
+    cp1252 (latin-1 where cp1252 leaves a byte undefined). cp1252 text declared as UTF-8 has no valid
+    sequence and keeps the existing path.
+    """
+    text = data.decode(_UTF8, errors="surrogateescape")
+    if not any(ord(c) > 0x7F and not 0xDC80 <= ord(c) <= 0xDCFF for c in text):
+        return None
+    return _STRAY.sub(_stray_as_cp1252, text)
+
+
+def _stray_as_cp1252(match: re.Match[str]) -> str:
+    out = []
+    for c in match.group():
+        byte = bytes([ord(c) - 0xDC00])
+        out.append(_strict(byte, "cp1252") or byte.decode("latin_1"))
+    return "".join(out)
+
+
 def _looks_right(text: str) -> bool:
     if text.isascii():
         return True
@@ -54,7 +79,7 @@ def _looks_right(text: str) -> bool:
 
 def _guess(data: bytes) -> str:
     """Decode bytes whose charset is unknown: UTF-8, then Western (cp1252), then charset_normalizer."""
-    text = _strict(data, _UTF8)
+    text = _strict(data, _UTF8) or _utf8_with_stray_bytes(data)
     if text is not None:
         return text
     # charset_normalizer often picks cp1250/cp775 for short Western text ("seńor"); cp1252 read
@@ -106,6 +131,10 @@ def decode_bytes(data: bytes, declared: str | None = None) -> str:
                 return utf8
             if _looks_right(text):
                 return text
+        if codec == _UTF8:
+            mostly = _utf8_with_stray_bytes(data)
+            if mostly is not None:
+                return mostly
         if codec == "cp1252":  # the 5 bytes cp1252 leaves undefined: read as latin-1 if it reads right
             latin = data.decode("latin_1")
             if _looks_right(latin):
