@@ -35,6 +35,11 @@ class Settings(BaseSettings):
     odoo_user: str | None = Field(default=None, alias="ODOO_USER")
     odoo_password: SecretStr | None = Field(default=None, alias="ODOO_PASSWORD")
     odoo_api_key: SecretStr | None = Field(default=None, alias="ODOO_API_KEY")
+    # The ingest API: per-integration Standard Webhooks secrets, "n8n=whsec_a|whsec_b,acme=whsec_c" (rotation:
+    # several secrets for one name, all accepted), and the integrations whose ingest-scoped API keys may POST
+    # unsigned ("acme,legacy-portal"; none by default).
+    webhook_secrets: SecretStr | None = Field(default=None, alias="TRIAGE_WEBHOOK_SECRETS")
+    bearer_integrations: str = Field(default="", alias="TRIAGE_BEARER_INTEGRATIONS")
     ui_base_url: str = Field(default="http://127.0.0.1:8501", alias="TRIAGE_UI_BASE_URL")
 
     @property
