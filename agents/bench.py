@@ -199,6 +199,11 @@ def bench_settings(settings: Settings) -> Settings:
 def cmd_bench(args: argparse.Namespace, settings: Settings) -> int:
     from agents.cli import console, out, progress_bar
 
+    if getattr(args, "api", False):  # the API's accept latency under load: agents/bench_api.py
+        from agents.bench_api import cmd_bench_api
+
+        return cmd_bench_api(args, settings)
+
     bench = bench_settings(settings)
     with progress_bar(transient=args.json) as bar:
         task = bar.add_task("Benchmarking (pipeline vs bare models)", total=args.n)

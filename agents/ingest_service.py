@@ -28,6 +28,7 @@ class IngestCounts:
     new_case_ids: list[str] = field(default_factory=list)
     quarantine_ids: list[str] = field(default_factory=list)
     duplicate_of: list[str] = field(default_factory=list)  # the first case of each duplicate
+    new_raw_ids: list[str] = field(default_factory=list)  # the raw message of each new case
 
     def as_json(self) -> dict[str, int]:
         return {
@@ -45,6 +46,7 @@ class IngestCounts:
         self.new_case_ids += other.new_case_ids
         self.quarantine_ids += other.quarantine_ids
         self.duplicate_of += other.duplicate_of
+        self.new_raw_ids += other.new_raw_ids
 
 
 class IngestService:
@@ -116,8 +118,8 @@ class IngestService:
                 message, fingerprint, now, retention, ingest_source=outcome.source, integration=integration
             )
             if stored:
-                case_id, _raw_id = stored
-                counts.cases, counts.new_case_ids = 1, [case_id]
+                case_id, raw_id = stored
+                counts.cases, counts.new_case_ids, counts.new_raw_ids = 1, [case_id], [raw_id]
                 return counts
         qid = self.store.quarantine(
             outcome.source,

@@ -242,8 +242,9 @@ def create_api(deps: ApiDeps) -> FastAPI:
             )
             if value is not None
         }
-        who = await run_in_threadpool(intake.authorize, x_integration or integration, headers, authorization, body)
-        answer = await run_in_threadpool(intake.submit, who, media, body, x_filename)
+        answer = await run_in_threadpool(
+            intake.receive, x_integration or integration, headers, authorization, media, body, x_filename
+        )
         return JSONResponse(answer.body, status_code=answer.status_code)
 
     @app.get(

@@ -212,6 +212,18 @@ class IntakeService:
         return Submission(integration, webhook_id, signed=True)
 
     # ------------------------------------------------------------------ what becomes of it
+    def receive(
+        self,
+        integration: str | None,
+        headers: Mapping[str, str],
+        authorization: str | None,
+        media: str,
+        body: bytes,
+        filename: str | None,
+    ) -> Answer:
+        """Authorise, then submit: one call (one worker-thread hop) per request."""
+        return self.submit(self.authorize(integration, headers, authorization, body), media, body, filename)
+
     def submit(self, who: Submission, media: str, body: bytes, filename: str | None) -> Answer:
         channel = MEDIA_TYPES[media]
         if who.webhook_id is not None:
@@ -245,12 +257,11 @@ class IntakeService:
     def _answer(self, counts: IngestCounts, outcome: ParseOutcome, body: bytes) -> Answer:
         if counts.new_case_ids:
             case_id = counts.new_case_ids[0]
-            case = self.ingest.store.get_case(case_id) or {}
             if outcome.message is not None and outcome.message.received_at is not None:
                 delay = (self.clock.now() - outcome.message.received_at).total_seconds()
                 if delay >= 0:
                     self.metrics.ingest_delay.observe(delay)
-            return Answer(202, {"status": "accepted", "case_id": case_id, "message_id": case.get("raw_id")})
+            return Answer(202, {"status": "accepted", "case_id": case_id, "message_id": counts.new_raw_ids[0]})
         if counts.duplicates:
             return Answer(200, {"status": "duplicate", "case_id": counts.duplicate_of[0], "matched_by": "message"})
         qid = counts.quarantine_ids[0]
