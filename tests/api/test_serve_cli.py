@@ -88,3 +88,35 @@ def test_a_quarantined_delivery_is_listed_by_triage_quarantine(
 
     assert [(q["id"], q["reason"]) for q in listed] == [(answer["quarantine_id"], "not_json")]
     assert listed[0]["source"].startswith("api:acme/")
+
+
+def test_the_demo_starts_the_api_and_its_printed_curl_is_accepted(home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import io
+
+    from rich.console import Console
+
+    from agents import demo
+    from agents.settings import Settings
+
+    monkeypatch.delenv("TRIAGE_WEBHOOK_SECRETS", raising=False)
+    printed = io.StringIO()
+    env = {**os.environ, "TRIAGE_HOME": str(home)}
+    api = demo._start_api(Settings(), env, Console(file=printed, width=2000))
+    try:
+        lines = printed.getvalue().splitlines()
+        base = lines[0].split("Ingest API: ", 1)[1].split()[0]
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            assert api.poll() is None and time.monotonic() < deadline
+            time.sleep(0.2)
+        curl = next(line for line in lines if line.startswith("curl "))
+        posted = subprocess.run(curl, shell=True, capture_output=True, text=True, timeout=60, check=True)
+        assert json.loads(posted.stdout)["status"] == "accepted", posted.stdout
+    finally:
+        api.terminate()
+        api.wait(timeout=20)
