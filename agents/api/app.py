@@ -210,6 +210,7 @@ def create_api(deps: ApiDeps) -> FastAPI:
         responses={
             200: {"model": Duplicate, "description": "a replayed webhook-id or a duplicate of an existing case"},
             202: {"model": Accepted | Quarantined, "description": "stored as a case, or quarantined (kept)"},
+            409: {"model": Rejected, "description": "the same webhook-id is being processed right now; retry"},
             **_refusals(400, 401, 403, 413, 415, 422),
         },
         openapi_extra=_MESSAGE_BODY,

@@ -11,6 +11,7 @@ import logging
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 from pydantic import ValidationError
@@ -35,6 +36,7 @@ MEDIA_TYPES: dict[str, Channel] = {
     DOCX: "document",
 }
 MEDIA_SUFFIXES = {"application/json": ".json", "message/rfc822": ".eml", "application/pdf": ".pdf", DOCX: ".docx"}
+CLAIM_STALE_AFTER = timedelta(minutes=2)  # a claim this old belongs to a request that died mid-way
 _UNSAFE = re.compile(r"[^A-Za-z0-9._@:+=-]")
 
 # What an answer says about a quarantined body: a fixed sentence per reason code, so no text of the
@@ -227,17 +229,25 @@ class IntakeService:
     def submit(self, who: Submission, media: str, body: bytes, filename: str | None) -> Answer:
         channel = MEDIA_TYPES[media]
         if who.webhook_id is not None:
-            earlier = self.deliveries.find(who.integration, who.webhook_id)
-            if earlier is not None:
-                return self._replayed(earlier, who)
-        self.metrics.messages_received.labels(channel=channel, integration=who.integration).inc()
-        source = _source(who, media, filename)
-        outcomes = self._outcomes(RawInput(source=source, data=body, channel_hint=channel), body)
-        outcome = outcomes[0]
-        counts = self.ingest.accept(outcome, integration=who.integration)
-        answer = self._answer(counts, outcome, body)
+            claim = self.deliveries.claim(who.integration, who.webhook_id, self.clock.now(), CLAIM_STALE_AFTER)
+            if isinstance(claim, Delivery):
+                return self._replayed(claim, who)
+            if claim == "in_progress":
+                detail = "a delivery with this webhook-id is being processed; retry shortly"
+                raise self.refuse(409, "in_progress", detail)
+        try:
+            self.metrics.messages_received.labels(channel=channel, integration=who.integration).inc()
+            source = _source(who, media, filename)
+            outcomes = self._outcomes(RawInput(source=source, data=body, channel_hint=channel), body)
+            outcome = outcomes[0]
+            counts = self.ingest.accept(outcome, integration=who.integration)
+            answer = self._answer(counts, outcome, body)
+        except BaseException:
+            if who.webhook_id is not None:  # nothing was answered: the sender's retry is processed afresh
+                self.deliveries.release(who.integration, who.webhook_id)
+            raise
         if who.webhook_id is not None:
-            self.deliveries.record(self._delivery(who, counts, answer), self.clock.now())
+            self.deliveries.finish(self._delivery(who, counts, answer))
         log.info("api delivery from %s: %s %s", who.integration, answer.status_code, answer.body.get("status"))
         return answer
 

@@ -106,6 +106,22 @@ def serve(app: Any, port: int) -> tuple[uvicorn.Server, threading.Thread]:
 
 @pytest.fixture
 def live_api(home: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[LiveApi]:
+    yield from _live_api(monkeypatch)
+
+
+@pytest.fixture
+def live_api_pg(home: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[LiveApi]:
+    """The same API on the local PostgreSQL (case store, replay guard, keys)."""
+    from tests.support.postgres import fresh_database, postgres_available
+
+    if not postgres_available():
+        pytest.skip("PostgreSQL not reachable")
+    with fresh_database() as url:
+        monkeypatch.setenv("TRIAGE_DATABASE_URL", url)
+        yield from _live_api(monkeypatch)
+
+
+def _live_api(monkeypatch: pytest.MonkeyPatch) -> Iterator[LiveApi]:
     monkeypatch.setenv("TRIAGE_WEBHOOK_SECRETS", SECRETS_ENV)
     monkeypatch.setenv("TRIAGE_BEARER_INTEGRATIONS", "legacy-portal")
     monkeypatch.setenv("TRIAGE_MAX_INPUT_BYTES", str(MAX_BYTES))

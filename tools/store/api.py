@@ -12,10 +12,10 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, and_, insert, select, update
+from sqlalchemy import Engine, and_, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from tools.store import schema as t
@@ -101,7 +101,7 @@ class ApiKeyStore:
 class Delivery:
     integration: str
     webhook_id: str
-    outcome: str  # case | duplicate | quarantined | rejected
+    outcome: str  # pending (being processed) | case | duplicate | quarantined | rejected
     case_id: str | None
     quarantine_id: str | None
     status_code: int
@@ -125,14 +125,58 @@ class DeliveryStore:
         values.pop("created_at")
         return Delivery(**values)
 
-    def record(self, delivery: Delivery, now: datetime) -> bool:
-        """False when a concurrent request with the same webhook-id recorded first (its row stands)."""
+    def claim(self, integration: str, webhook_id: str, now: datetime, stale_after: timedelta) -> Delivery | str:
+        """Take a webhook-id before its body is processed, so concurrent re-deliveries wait for the first.
+
+        Returns "claimed" (go ahead), "in_progress" (another request holds it), or the finished first
+        Delivery. A claim older than `stale_after` belongs to a request that died; it is taken over."""
+        d = t.webhook_deliveries
+        pending = {
+            "integration": integration, "webhook_id": webhook_id, "outcome": "pending", "case_id": None,
+            "quarantine_id": None, "status_code": 0, "answer": {}, "created_at": now,
+        }
         try:
             with self.engine.begin() as conn:
-                conn.execute(insert(t.webhook_deliveries), {**delivery.__dict__, "created_at": now})
+                conn.execute(insert(d), pending)
+            return "claimed"
         except IntegrityError:
-            return False
-        return True
+            pass
+        key = and_(d.c.integration == integration, d.c.webhook_id == webhook_id)
+        with self.engine.begin() as conn:
+            row = conn.execute(select(d).where(key)).first()
+            if row is None:  # released meanwhile: the next attempt claims it
+                return "in_progress"
+            if row.outcome != "pending":
+                values = dict(row._mapping)
+                values.pop("created_at")
+                return Delivery(**values)
+            if now - _aware(row.created_at) < stale_after:
+                return "in_progress"
+            taken = conn.execute(  # the same created_at: only one of several waiting requests takes it over
+                update(d).where(and_(key, d.c.outcome == "pending", d.c.created_at == row.created_at))
+                .values(created_at=now)
+            )
+        return "claimed" if taken.rowcount == 1 else "in_progress"
+
+    def finish(self, delivery: Delivery) -> None:
+        d = t.webhook_deliveries
+        values = {k: v for k, v in delivery.__dict__.items() if k not in ("integration", "webhook_id")}
+        with self.engine.begin() as conn:
+            conn.execute(
+                update(d)
+                .where(and_(d.c.integration == delivery.integration, d.c.webhook_id == delivery.webhook_id))
+                .values(**values)
+            )
+
+    def release(self, integration: str, webhook_id: str) -> None:
+        """Give a claim back after a failure, so the sender's retry is processed afresh."""
+        d = t.webhook_deliveries
+        with self.engine.begin() as conn:
+            conn.execute(
+                delete(d).where(
+                    and_(d.c.integration == integration, d.c.webhook_id == webhook_id, d.c.outcome == "pending")
+                )
+            )
 
     def record_replay(self, case_id: str, source: str, now: datetime) -> None:
         """A replayed delivery counts as a duplicate of its case, so received = cases + duplicates + quarantined."""
@@ -182,3 +226,7 @@ def case_view(engine: Engine, case_id: str) -> dict[str, Any] | None:
     view = dict(row._mapping)
     view["odoo_records"] = [{"kind": r.kind, "model": r.odoo_model, "id": r.odoo_id} for r in sent]
     return view
+
+
+def _aware(value: datetime) -> datetime:
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
