@@ -131,7 +131,7 @@ class DeliveryStore:
         Returns "claimed" (go ahead), "in_progress" (another request holds it), or the finished first
         Delivery. A claim older than `stale_after` belongs to a request that died; it is taken over."""
         d = t.webhook_deliveries
-        pending = {
+        pending: dict[str, Any] = {
             "integration": integration, "webhook_id": webhook_id, "outcome": "pending", "case_id": None,
             "quarantine_id": None, "status_code": 0, "answer": {}, "created_at": now,
         }
