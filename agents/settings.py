@@ -42,6 +42,11 @@ class Settings(BaseSettings):
     # Accounting's Odoo login: approved credits and write-offs become an activity for it on the case's
     # ticket (the dispatcher reads it through tools.odoo.config.OdooOptions, like ODOO_SUPERVISOR_LOGIN).
     odoo_accounting_login: str = Field(default="accounting", alias="ODOO_ACCOUNTING_LOGIN")
+    # The ingest API: per-integration Standard Webhooks secrets, "n8n=whsec_a|whsec_b,acme=whsec_c" (rotation:
+    # several secrets for one name, all accepted), and the integrations whose ingest-scoped API keys may POST
+    # unsigned ("acme,legacy-portal"; none by default).
+    webhook_secrets: SecretStr | None = Field(default=None, alias="TRIAGE_WEBHOOK_SECRETS")
+    bearer_integrations: str = Field(default="", alias="TRIAGE_BEARER_INTEGRATIONS")
     ui_base_url: str = Field(default="http://127.0.0.1:8501", alias="TRIAGE_UI_BASE_URL")
 
     @property

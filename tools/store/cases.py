@@ -102,6 +102,7 @@ class CaseStore:
         now: datetime,
         retention: timedelta,
         ingest_source: str | None = None,
+        integration: str | None = None,
     ) -> tuple[str, str] | None:
         """Store the raw message and open its case. None when a concurrent writer stored the same Message-ID.
 
@@ -135,6 +136,7 @@ class CaseStore:
                         "channel": message.channel,
                         "status": "received",
                         "carrier": message.structured.get("carrier") or None,
+                        "integration": integration,
                         "received_at": message.received_at or now,
                         "created_at": now,
                         "updated_at": now,
