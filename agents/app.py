@@ -10,6 +10,8 @@ when a step that needs them runs, so recording a decision or listing the queue n
 from __future__ import annotations
 
 import logging
+import os
+import threading
 from contextlib import ExitStack
 from functools import cached_property
 from pathlib import Path
@@ -254,6 +256,7 @@ class App:
         secrets = settings.webhook_secrets.get_secret_value() if settings.webhook_secrets else None
         _ = self.checkpointer  # creates (or migrates) the checkpoint store the workers write
         memory = MemoryProbe(path=settings.chroma_path, url=settings.chroma_url)
+        sqlite = self.engine.dialect.name == "sqlite"
         deps = ApiDeps(
             ingest=self.ingest,
             keys=self.api_keys,
@@ -267,6 +270,8 @@ class App:
                 "checkpoints": lambda: ping_checkpoints(settings),
                 "memory": memory.check,
             },
+            writes=threading.Lock() if sqlite else None,
+            accept_inline=sqlite and os.environ.get("XX_INLINE") == "1",
         )
         return create_api(deps)
 

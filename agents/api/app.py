@@ -12,6 +12,7 @@ Every answer is JSON, and every refusal names what was wrong (`error`, `detail`)
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -52,6 +53,10 @@ class ApiDeps:
     clock: Clock
     metrics: Metrics
     readiness: dict[str, Callable[[], str]] = field(default_factory=dict)
+    # Held around each request's store writes: a lock on SQLite (one writer), nothing on PostgreSQL.
+    writes: AbstractContextManager[object] | None = None
+    # Accept on the event loop rather than in a worker thread: see App.api for when.
+    accept_inline: bool = False
 
 
 # ---------------------------------------------------------------------------- answers (for the OpenAPI)
@@ -163,7 +168,9 @@ _MESSAGE_BODY = {
 
 def create_api(deps: ApiDeps) -> FastAPI:
     keys = KeyService(deps.keys, deps.bearer_integrations, deps.metrics)
-    intake = IntakeService(deps.ingest, deps.deliveries, deps.secrets, keys, deps.clock, deps.metrics)
+    intake = IntakeService(
+        deps.ingest, deps.deliveries, deps.secrets, keys, deps.clock, deps.metrics, writes=deps.writes
+    )
     reader = CaseReader(deps.ingest, keys)
     readiness = Readiness(dict(deps.readiness))
 
@@ -243,9 +250,11 @@ def create_api(deps: ApiDeps) -> FastAPI:
             )
             if value is not None
         }
-        answer = await run_in_threadpool(
-            intake.receive, x_integration or integration, headers, authorization, media, body, x_filename
-        )
+        args = (x_integration or integration, headers, authorization, media, body, x_filename)
+        if deps.accept_inline:
+            answer = intake.receive(*args)
+        else:
+            answer = await run_in_threadpool(intake.receive, *args)
         return JSONResponse(answer.body, status_code=answer.status_code)
 
     @app.get(

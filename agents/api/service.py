@@ -10,6 +10,7 @@ import json
 import logging
 import re
 from collections.abc import Mapping
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -147,8 +148,13 @@ class IntakeService:
         keys: KeyService,
         clock: Clock,
         metrics: Metrics,
+        writes: AbstractContextManager[object] | None = None,
     ) -> None:
         self.ingest = ingest
+        # The store's writes of one request, serialised in this process when the store is SQLite (one
+        # writer at a time anyway): a waiting request wakes as soon as the lock is free, instead of
+        # sleeping in SQLite's busy handler (1, 2, 5 ... 100 ms steps), which set the p95 under load.
+        self.writes = writes or nullcontext()
         self.deliveries = deliveries
         self.secrets = secrets
         self.keys = keys
@@ -228,6 +234,14 @@ class IntakeService:
 
     def submit(self, who: Submission, media: str, body: bytes, filename: str | None) -> Answer:
         channel = MEDIA_TYPES[media]
+        # Parsing is CPU only and stores nothing: done before the write section, so requests overlap in it.
+        source = _source(who, media, filename)
+        outcome = self._outcomes(RawInput(source=source, data=body, channel_hint=channel), body)[0]
+        with self.writes:
+            return self._store(who, channel, outcome, body)
+
+    def _store(self, who: Submission, channel: Channel, outcome: ParseOutcome, body: bytes) -> Answer:
+        """Claim the webhook-id, store the message, record the answer: the request's writes, in order."""
         if who.webhook_id is not None:
             claim = self.deliveries.claim(who.integration, who.webhook_id, self.clock.now(), CLAIM_STALE_AFTER)
             if isinstance(claim, Delivery):
@@ -237,9 +251,6 @@ class IntakeService:
                 raise self.refuse(409, "in_progress", detail)
         try:
             self.metrics.messages_received.labels(channel=channel, integration=who.integration).inc()
-            source = _source(who, media, filename)
-            outcomes = self._outcomes(RawInput(source=source, data=body, channel_hint=channel), body)
-            outcome = outcomes[0]
             counts = self.ingest.accept(outcome, integration=who.integration)
             answer = self._answer(counts, outcome, body)
         except BaseException:
