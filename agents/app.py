@@ -10,7 +10,6 @@ when a step that needs them runs, so recording a decision or listing the queue n
 from __future__ import annotations
 
 import logging
-import os
 import threading
 from contextlib import ExitStack
 from functools import cached_property
@@ -271,7 +270,6 @@ class App:
                 "memory": memory.check,
             },
             writes=threading.Lock() if sqlite else None,
-            accept_inline=sqlite and os.environ.get("XX_INLINE") == "1",
         )
         return create_api(deps)
 
