@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+from fastapi import Request  # at module level: the baseline endpoint's annotation is resolved from here
 
 from agents.settings import Settings
 
@@ -47,6 +48,7 @@ class ApiBenchResult:
     api_msgs_per_s: float
     baseline_msgs_per_s: float
     statuses: dict[str, int]  # the API's answers by status code: all 202 on a healthy run
+    baseline_statuses: dict[str, int]  # the baseline's: all 202 too, or it did not verify what the API verified
 
     def as_json(self) -> dict[str, Any]:
         return {k: (round(v, 2) if isinstance(v, float) else v) for k, v in self.__dict__.items()}
@@ -102,7 +104,7 @@ def run_api_bench(
     procs = {name: subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL) for name, cmd in commands.items()}
     latencies: dict[str, list[float]] = {"api": [], "baseline": []}
     busy: dict[str, float] = {"api": 0.0, "baseline": 0.0}
-    statuses: dict[str, int] = {}
+    statuses: dict[str, dict[str, int]] = {"api": {}, "baseline": {}}
     try:
         for name, port in ports.items():
             _wait_up(f"http://127.0.0.1:{port}/healthz", procs[name])
@@ -130,9 +132,8 @@ def run_api_bench(
                     results = list(pool.map(lambda b, t=target: post(t, b), chunk))
                     busy[target] += time.perf_counter() - began
                     latencies[target] += [s for s, _ in results]
-                    if target == "api":
-                        for _, code in results:
-                            statuses[str(code)] = statuses.get(str(code), 0) + 1
+                    for _, code in results:
+                        statuses[target][str(code)] = statuses[target].get(str(code), 0) + 1
                 if progress:
                     progress(len(chunk))
     finally:
@@ -150,7 +151,8 @@ def run_api_bench(
         baseline_p95_ms=float(np.percentile(ms["baseline"], 95)),
         api_msgs_per_s=n / busy["api"],
         baseline_msgs_per_s=n / busy["baseline"],
-        statuses=statuses,
+        statuses=statuses["api"],
+        baseline_statuses=statuses["baseline"],
     )
 
 
@@ -172,6 +174,8 @@ def cmd_bench_api(args: argparse.Namespace, app: App) -> int:
     table.add_column("target", justify="right")
     table.add_row("p50 time to answer", f"{result.api_p50_ms:.1f} ms", f"{result.baseline_p50_ms:.1f} ms", "")
     table.add_row("p95 time to answer", f"{result.api_p95_ms:.1f} ms", f"{result.baseline_p95_ms:.1f} ms", "<= 50 ms")
+    table.add_row("answers", " ".join(f"{k}: {v}" for k, v in result.statuses.items()),
+                  " ".join(f"{k}: {v}" for k, v in result.baseline_statuses.items()), "all 202")
     table.add_row("msgs/s", f"{result.api_msgs_per_s:.0f}", f"{result.baseline_msgs_per_s:.0f}", "")
     out.print(table)
     console.print(json.dumps(result.as_json()))
@@ -183,7 +187,7 @@ def cmd_bench_api(args: argparse.Namespace, app: App) -> int:
 
 def baseline_app(secrets_spec: str) -> Any:
     """The floor: the same uvicorn and FastAPI, the body read and the signature verified, nothing stored."""
-    from fastapi import FastAPI, Request
+    from fastapi import FastAPI
     from fastapi.responses import JSONResponse
 
     from agents.api.signing import SignatureError, WebhookSecrets

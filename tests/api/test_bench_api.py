@@ -20,6 +20,7 @@ def test_a_small_api_bench_accepts_every_message_and_reports_both_sides(home: Pa
     result = bench_api.run_api_bench(settings, n=30, concurrency=4)
 
     assert result.statuses == {"202": 30}
+    assert result.baseline_statuses == {"202": 30}  # the baseline verified every signature too
     assert result.n == 30 and result.concurrency == 4
     for p50, p95 in ((result.api_p50_ms, result.api_p95_ms), (result.baseline_p50_ms, result.baseline_p95_ms)):
         assert 0 < p50 <= p95
