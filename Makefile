@@ -8,7 +8,7 @@ export TRANSFORMERS_OFFLINE := 1
 export TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS :=
 export ANONYMIZED_TELEMETRY := False
 
-.PHONY: setup demo test lint bench eval eval-baseline browser clean
+.PHONY: setup demo test lint bench eval eval-baseline browser clean n8n-check
 
 setup: $(STAMP)
 
@@ -36,6 +36,7 @@ lint: setup
 
 bench: setup
 	.venv/bin/triage bench
+	.venv/bin/triage bench --api
 
 EVAL_SETS := --dataset evals/datasets/test_a.jsonl --dataset evals/datasets/test_b.jsonl
 EVAL_HOME := var/eval-home
@@ -47,6 +48,9 @@ eval-baseline: setup  # fresh seed, full run; review the report, then commit eva
 	rm -rf $(EVAL_HOME)
 	TRIAGE_HOME=$(EVAL_HOME) .venv/bin/triage eval $(EVAL_SETS) --out var/eval/baseline
 	cp var/eval/baseline/metrics.json evals/baseline/metrics.json
+
+n8n-check: setup  # opt-in, not in `make test`: a real n8n runs docs/n8n/carrier-to-triage.json (~10 min, 1.8 GB)
+	nice bash docs/n8n/check.sh
 
 clean:
 	rm -rf var .pytest_cache .mypy_cache .ruff_cache

@@ -10,6 +10,7 @@ when a step that needs them runs, so recording a decision or listing the queue n
 from __future__ import annotations
 
 import logging
+import threading
 from contextlib import ExitStack
 from functools import cached_property
 from pathlib import Path
@@ -34,6 +35,7 @@ from tools.store.memory_queue import QueuedMemory
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
+    from fastapi import FastAPI
     from langgraph.checkpoint.base import BaseCheckpointSaver
 
     from agents.action_queue import ActionQueue
@@ -47,6 +49,7 @@ if TYPE_CHECKING:
     from agents.training import TrainingService
     from agents.user_service import UserService
     from tools.memory.chroma_memory import ChromaCaseMemory
+    from tools.store.api import ApiKeyStore
     from tools.store.queries import ReadService
 
 log = logging.getLogger(__name__)
@@ -290,6 +293,43 @@ class App:
     def count_dispatch(self, result: str) -> None:
         """The dispatcher's outcome of one row, in triage_dispatch_total{result}."""
         self.metrics.dispatch.labels(result=result).inc()
+
+    @cached_property
+    def api_keys(self) -> ApiKeyStore:
+        from tools.store.api import ApiKeyStore
+
+        return ApiKeyStore(self.engine)
+
+    @cached_property
+    def api(self) -> FastAPI:
+        """The HTTP API (`triage serve`). Accepting a message is storage only: it loads no model."""
+        from agents.api import ApiDeps, create_api
+        from agents.api.readiness import ping_checkpoints, ping_database
+        from agents.api.signing import WebhookSecrets
+        from tools.memory.probe import MemoryProbe
+        from tools.store.api import DeliveryStore
+
+        settings = self.settings
+        secrets = settings.webhook_secrets.get_secret_value() if settings.webhook_secrets else None
+        _ = self.checkpointer  # creates (or migrates) the checkpoint store the workers write
+        memory = MemoryProbe(path=settings.chroma_path, url=settings.chroma_url)
+        sqlite = self.engine.dialect.name == "sqlite"
+        deps = ApiDeps(
+            ingest=self.ingest,
+            keys=self.api_keys,
+            deliveries=DeliveryStore(self.engine),
+            secrets=WebhookSecrets.parse(secrets),
+            bearer_integrations=frozenset(n.strip() for n in settings.bearer_integrations.split(",") if n.strip()),
+            clock=self.clock,
+            metrics=self.metrics,
+            readiness={
+                "database": lambda: ping_database(self.engine),
+                "checkpoints": lambda: ping_checkpoints(settings),
+                "memory": memory.check,
+            },
+            writes=threading.Lock() if sqlite else None,
+        )
+        return create_api(deps)
 
     def _forget_reasoner(self) -> None:
         self.reasoner_impl.reset()  # the next classification loads the retrained model

@@ -210,6 +210,11 @@ def bench_settings(settings: Settings) -> Settings:
 def cmd_bench(args: argparse.Namespace, app: App) -> int:
     from agents.terminal import console, out, progress_bar
 
+    if getattr(args, "api", False):  # the API's accept latency under load: agents/bench_api.py
+        from agents.bench_api import cmd_bench_api
+
+        return cmd_bench_api(args, app)
+
     bench = bench_settings(app.settings)
     with progress_bar(transient=args.json) as bar:
         task = bar.add_task("Benchmarking (pipeline vs bare models)", total=args.n)

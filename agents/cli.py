@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from rich.table import Table
 
+from agents import cli_service
 from agents.settings import load_settings
 from agents.terminal import console, out, progress_bar
 
@@ -234,12 +235,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-n", type=int, default=1000)
     p.add_argument("--json", action="store_true")
     p.add_argument("--stages", action="store_true", help="also time each stage of the pipeline (ms per message)")
+    p.add_argument("--api", action="store_true", help="instead: the API's p95 to accept a signed message, 8 at a time")
     p.set_defaults(func=_lazy("agents.bench", "cmd_bench"))
 
     p = sub.add_parser("demo", help="set up, ingest the sample inbox, dispatch, and serve the app")
     p.add_argument("--no-ui", action="store_true", help="stop after dispatch instead of serving the app")
     p.add_argument("--port", type=int, default=8501)
     p.set_defaults(func=_lazy("agents.demo", "cmd_demo"))
+
+    cli_service.register(sub)  # serve, api-keys, sign
     return parser
 
 

@@ -17,6 +17,7 @@ from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from pydantic import SecretStr
 from rich.console import Console
 from rich.table import Table
 
@@ -79,18 +80,48 @@ def cmd_demo(args: argparse.Namespace, app: App) -> int:
     out.print(f"[bold green]Review app: {url}[/]  (Ctrl-C stops the app, the dispatcher and the sandbox)")
     env = {**os.environ, "TRIAGE_HOME": str(settings.home), "TRIAGE_UI_BASE_URL": url}
     ui = subprocess.Popen([sys.executable, "-m", "agents.cli", "ui", "--port", str(args.port)], env=env)
+    api = _start_api(app, env, out)
     try:
         while ui.poll() is None:  # the dispatcher sends what reviewers decide, every few seconds
             _dispatch_once(app, quiet=True)
             app.training.learn_queued()  # cases reviewed in the app join the memory (models loaded here)
+            # Cases the API accepted wait in `received`; until `triage worker` runs here, the demo triages them.
+            triage_cases(app, app.store.case_ids(["received"]), quiet=True)
             time.sleep(5)
     except KeyboardInterrupt:
         pass
     finally:
         ui.terminate()
+        api.terminate()
         if sandbox:
             sandbox.close()
     return 0
+
+
+# Demo only (the key is in the repo); real secrets come from TRIAGE_WEBHOOK_SECRETS in the environment.
+DEMO_WEBHOOK_SECRETS = "demo=whsec_ZGVtby1zaWduaW5nLWtleS1ub3QtZm9yLXByb2R1Y3Rpb24="
+API_SAMPLE = Path(__file__).parents[1] / "data" / "api" / "sample_event.json"
+
+
+def _start_api(app: App, env: dict[str, str], out: Console) -> subprocess.Popen[bytes]:
+    """`triage serve` next to the UI, with a demo integration, and a signed curl that posts a sample to it."""
+    from agents.cli_service import signed_curl
+
+    env.setdefault("TRIAGE_WEBHOOK_SECRETS", DEMO_WEBHOOK_SECRETS)
+    port = _free_port(8080)
+    api = subprocess.Popen([sys.executable, "-m", "agents.cli", "serve", "--port", str(port)], env=env)
+    signing = app.settings.model_copy(update={"webhook_secrets": SecretStr(env["TRIAGE_WEBHOOK_SECRETS"])})
+    integration = env["TRIAGE_WEBHOOK_SECRETS"].split("=", 1)[0]
+    url = f"http://127.0.0.1:{port}/v1/messages"
+    out.print(f"[bold green]Ingest API: http://127.0.0.1:{port}[/]  (OpenAPI at /openapi.json)")
+    out.print("Paste this to post a signed sample message (signed now, valid 5 minutes); its case reaches the "
+              "review queue within seconds:")
+    curl = signed_curl(signing, API_SAMPLE, integration, url, now=app.clock.now())
+    out.print(curl, soft_wrap=True, highlight=False, markup=False)
+    out.print(f"Later, sign afresh: .venv/bin/triage sign data/api/sample_event.json --integration {integration} "
+              f"--url {url} | sh   (with TRIAGE_WEBHOOK_SECRETS={env['TRIAGE_WEBHOOK_SECRETS']})",
+              soft_wrap=True, highlight=False, markup=False)
+    return api
 
 
 def _print_queue(app: App, out: Console) -> None:

@@ -27,6 +27,8 @@ class IngestCounts:
     quarantined: int = 0
     new_case_ids: list[str] = field(default_factory=list)
     quarantine_ids: list[str] = field(default_factory=list)
+    duplicate_of: list[str] = field(default_factory=list)  # the first case of each duplicate
+    new_raw_ids: list[str] = field(default_factory=list)  # the raw message of each new case
 
     def as_json(self) -> dict[str, int]:
         return {
@@ -53,6 +55,8 @@ class IngestCounts:
         self.quarantined += other.quarantined
         self.new_case_ids += other.new_case_ids
         self.quarantine_ids += other.quarantine_ids
+        self.duplicate_of += other.duplicate_of
+        self.new_raw_ids += other.new_raw_ids
 
 
 class IngestService:
@@ -64,21 +68,24 @@ class IngestService:
     def ingest(self, inputs: Iterable[RawInput], on_item: Callable[[str], None] | None = None) -> IngestCounts:
         counts = IngestCounts()
         for raw in inputs:
-            for outcome in self._parse(raw):
+            for outcome in self.parse(raw):
                 counts.add(self.accept(outcome))
             if on_item:
                 on_item(raw.source)
         return counts
 
-    def _parse(self, raw: RawInput) -> list[ParseOutcome]:
+    def parse(self, raw: RawInput) -> list[ParseOutcome]:
+        """One outcome per item of `raw`; a parser crash becomes that input's quarantine outcome."""
         try:
             return parse_input(raw, max_bytes=self.settings.max_input_bytes)
         except Exception as exc:  # a parser bug must not stop the pipeline or lose the input
             log.exception("parser failed on %s", raw.source)
             return [ParseOutcome(source=raw.source, data=raw.data, message=None, error=parser_crash(raw.source, exc))]
 
-    def accept(self, outcome: ParseOutcome) -> IngestCounts:
-        """Route one parsed item; the single place where received/cases/duplicates/quarantined are counted."""
+    def accept(self, outcome: ParseOutcome, integration: str | None = None) -> IngestCounts:
+        """Route one parsed item; the single place where received/cases/duplicates/quarantined are counted.
+
+        `integration` names the API integration that delivered it (recorded on a new case)."""
         now = self.clock.now()
         counts = IngestCounts(received=1)
         if outcome.message is None:
@@ -91,7 +98,7 @@ class IngestService:
             counts.quarantined, counts.quarantine_ids = 1, [qid]
             return counts
         try:
-            return self._store_message(outcome, counts, now)
+            return self._store_message(outcome, counts, now, integration)
         except (UnicodeError, ValueError) as exc:  # text the database cannot hold: keep the bytes instead
             detail = f"{outcome.source}: the parsed text could not be stored ({type(exc).__name__}); kept for replay"
             qid = self.store.quarantine(
@@ -100,7 +107,9 @@ class IngestService:
             self.store.log_ingest(outcome.source, "quarantined", qid, now)
             return IngestCounts(received=1, quarantined=1, quarantine_ids=[qid])
 
-    def _store_message(self, outcome: ParseOutcome, counts: IngestCounts, now: datetime) -> IngestCounts:
+    def _store_message(
+        self, outcome: ParseOutcome, counts: IngestCounts, now: datetime, integration: str | None = None
+    ) -> IngestCounts:
         message = outcome.message
         assert message is not None
         fingerprint = content_fingerprint(message)
@@ -110,12 +119,14 @@ class IngestService:
             match = self.store.find_duplicate(message, fingerprint, window)
             if match:
                 self.store.add_duplicate(match, message, now, ingest_source=outcome.source)
-                counts.duplicates = 1
+                counts.duplicates, counts.duplicate_of = 1, [match.case_id]
                 return counts
-            stored = self.store.add_message(message, fingerprint, now, retention, ingest_source=outcome.source)
+            stored = self.store.add_message(
+                message, fingerprint, now, retention, ingest_source=outcome.source, integration=integration
+            )
             if stored:
-                case_id, _raw_id = stored
-                counts.cases, counts.new_case_ids = 1, [case_id]
+                case_id, raw_id = stored
+                counts.cases, counts.new_case_ids, counts.new_raw_ids = 1, [case_id], [raw_id]
                 return counts
         qid = self.store.quarantine(
             outcome.source,
@@ -143,7 +154,7 @@ class IngestService:
         # channel_hint None: the parser detects the channel from the file type, as on first delivery.
         raw = RawInput(source=source, data=fixed if fixed is not None else payload, channel_hint=None)
         counts = IngestCounts()
-        for outcome in self._parse(raw):
+        for outcome in self.parse(raw):
             counts.add(self.accept(outcome))
         now = self.clock.now()
         if counts.quarantined == 0:

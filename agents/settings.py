@@ -44,6 +44,11 @@ class Settings(BaseSettings):
     odoo_accounting_login: str = Field(default="accounting", alias="ODOO_ACCOUNTING_LOGIN")
     # How often the worker runs `triage reconcile` (SLA breaches, escalations), in seconds.
     reconcile_every_s: float = Field(default=300.0, alias="TRIAGE_RECONCILE_EVERY")
+    # The ingest API: per-integration Standard Webhooks secrets, "n8n=whsec_a|whsec_b,acme=whsec_c" (rotation:
+    # several secrets for one name, all accepted), and the integrations whose ingest-scoped API keys may POST
+    # unsigned ("acme,legacy-portal"; none by default).
+    webhook_secrets: SecretStr | None = Field(default=None, alias="TRIAGE_WEBHOOK_SECRETS")
+    bearer_integrations: str = Field(default="", alias="TRIAGE_BEARER_INTEGRATIONS")
     ui_base_url: str = Field(default="http://127.0.0.1:8501", alias="TRIAGE_UI_BASE_URL")
 
     @property

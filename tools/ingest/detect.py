@@ -65,9 +65,16 @@ _KNOWN_EMAIL_HEADERS = frozenset(
 
 
 def suffix_of(source: str) -> str:
-    """Lower-case extension of a source ("" when there is none, e.g. "stdin" or "api:n8n")."""
-    if source == "stdin" or source.startswith("api:"):
+    """Lower-case extension of a source ("" when there is none, e.g. "stdin" or "api:n8n").
+
+    An API delivery "api:<integration>/<webhook-id>/<file name>" has the extension of its file name only
+    (integration names and webhook ids may hold dots)."""
+    if source == "stdin":
         return ""
+    if source.startswith("api:"):
+        if "/" not in source:
+            return ""
+        source = source.rsplit("/", 1)[1]
     return PurePath(_ITEM_SUFFIX.sub("", source)).suffix.lower()
 
 

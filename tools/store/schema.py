@@ -84,6 +84,7 @@ cases = Table(
     Column("escalated_at", DateTime(timezone=True)),
     Column("escalation_rule", String(40)),
     Column("assigned_role", String(32)),
+    Column("integration", String(64)),  # the API integration that delivered it (n8n, acme ...); None for files
 )
 Index("ix_cases_queue", cases.c.status, cases.c.priority, cases.c.created_at)
 Index("ix_cases_reason", cases.c.reason)
@@ -93,6 +94,7 @@ Index("ix_cases_assignee", cases.c.assignee)
 Index("ix_cases_sla", cases.c.status, cases.c.sla_due)
 Index("ix_cases_created", cases.c.created_at)
 Index("ix_cases_escalated", cases.c.escalated_at)
+Index("ix_cases_integration", cases.c.integration)
 
 duplicates = Table(
     "duplicates",
@@ -273,3 +275,38 @@ webhook_rejects = Table(
 )
 Index("ix_webhook_rejects_at", webhook_rejects.c.at)
 
+
+# API keys: only the SHA-256 of a 256-bit random key is stored (see tools/store/api_keys.py for why not argon2).
+api_keys = Table(
+    "api_keys",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("name", String(64), nullable=False),
+    Column("key_hash", String(64), nullable=False, unique=True),
+    Column("scope", String(16), nullable=False),  # read | ingest
+    Column("integration", String(64)),  # ingest keys: the integration their unsigned POSTs belong to
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("revoked_at", DateTime(timezone=True)),
+)
+# One active key per name; revoked keys keep their row (and name) for the record.
+Index(
+    "uq_api_keys_active_name",
+    api_keys.c.name,
+    unique=True,
+    sqlite_where=api_keys.c.revoked_at.is_(None),
+    postgresql_where=api_keys.c.revoked_at.is_(None),
+)
+
+# The webhook replay guard and idempotency key: one row per (integration, webhook-id), kept for good.
+webhook_deliveries = Table(
+    "webhook_deliveries",
+    metadata,
+    Column("integration", String(64), primary_key=True),
+    Column("webhook_id", String(255), primary_key=True),
+    Column("outcome", String(16), nullable=False),  # case | duplicate | quarantined | rejected
+    Column("case_id", String(40)),
+    Column("quarantine_id", String(40)),
+    Column("status_code", Integer, nullable=False),
+    Column("answer", JSON, nullable=False),  # the first answer, replayed for a rejected delivery
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0005_escalations"
-down_revision = "0007_redaction"
+down_revision = "0003_api"
 branch_labels = None
 depends_on = None
 
