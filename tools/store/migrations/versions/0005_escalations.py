@@ -1,7 +1,7 @@
 """escalations: SLA reconciliation records and the escalated columns on cases
 
 Revision ID: 0005_escalations
-Revises: 0007_redaction
+Revises: 0003_api
 Create Date: 2026-12-03
 
 `triage reconcile` (and the worker's periodic run) records each escalation once per (case, rule,
