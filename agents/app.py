@@ -308,6 +308,7 @@ class App:
         from agents.api.signing import WebhookSecrets
         from tools.memory.probe import MemoryProbe
         from tools.store.api import DeliveryStore
+        from tools.store.health import record_webhook_reject
 
         settings = self.settings
         secrets = settings.webhook_secrets.get_secret_value() if settings.webhook_secrets else None
@@ -328,6 +329,7 @@ class App:
                 "memory": memory.check,
             },
             writes=threading.Lock() if sqlite else None,
+            record_reject=lambda reason: record_webhook_reject(self.engine, reason, self.clock.now()),
         )
         return create_api(deps)
 

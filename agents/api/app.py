@@ -33,6 +33,7 @@ from agents.api.service import (
     IntakeService,
     KeyService,
     Readiness,
+    Rejections,
 )
 from agents.api.signing import WebhookSecrets
 from agents.ingest_service import IngestService
@@ -55,6 +56,8 @@ class ApiDeps:
     readiness: dict[str, Callable[[], str]] = field(default_factory=dict)
     # Held around each request's store writes: a lock on SQLite (one writer), nothing on PostgreSQL.
     writes: AbstractContextManager[object] | None = None
+    # Where a refused request is recorded for the dashboard's Health section (the reason code only).
+    record_reject: Callable[[str], None] | None = None
 
 
 # ---------------------------------------------------------------------------- answers (for the OpenAPI)
@@ -194,7 +197,7 @@ _MESSAGE_PARAMETERS = [
 
 
 def create_api(deps: ApiDeps) -> FastAPI:
-    keys = KeyService(deps.keys, deps.bearer_integrations, deps.metrics)
+    keys = KeyService(deps.keys, deps.bearer_integrations, Rejections(deps.metrics, deps.record_reject))
     intake = IntakeService(
         deps.ingest, deps.deliveries, deps.secrets, keys, deps.clock, deps.metrics, writes=deps.writes
     )

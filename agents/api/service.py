@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import logging
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -28,6 +28,24 @@ from tools.ingest.portal import PortalEvent
 from tools.store.api import ApiKeyStore, Delivery, DeliveryStore, case_view
 
 log = logging.getLogger(__name__)
+
+
+class Rejections:
+    """Counts a refused request: in this process's metrics (`triage_webhook_rejected_total`), and in the
+    store (`record`), because the dashboard's Health section runs in another process. Only the reason code
+    is recorded, never the request."""
+
+    def __init__(self, metrics: Metrics, record: Callable[[str], None] | None = None) -> None:
+        self.metrics = metrics
+        self.record = record
+
+    def __call__(self, reason: str) -> None:
+        self.metrics.webhook_rejected.labels(reason=reason).inc()
+        if self.record is not None:
+            try:
+                self.record(reason)
+            except Exception:  # the Health figure must never turn a clear 4xx into a 500
+                log.warning("could not record the webhook reject %s", reason, exc_info=True)
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 MEDIA_TYPES: dict[str, Channel] = {
@@ -98,10 +116,10 @@ class Submission:
 class KeyService:
     """Bearer keys: authentication, and the scope and integration checks every use of a key goes through."""
 
-    def __init__(self, keys: ApiKeyStore, bearer_integrations: frozenset[str], metrics: Metrics) -> None:
+    def __init__(self, keys: ApiKeyStore, bearer_integrations: frozenset[str], rejected: Rejections) -> None:
         self.keys = keys
         self.bearer_integrations = bearer_integrations
-        self.metrics = metrics
+        self.rejected = rejected
 
     def authenticate(self, authorization: str | None) -> Principal:
         scheme, _, token = (authorization or "").partition(" ")
@@ -133,7 +151,7 @@ class KeyService:
         return integration
 
     def _refuse(self, status: int, code: str, detail: str) -> ApiError:
-        self.metrics.webhook_rejected.labels(reason=code).inc()
+        self.rejected(code)
         return ApiError(status, code, detail)
 
 
@@ -164,7 +182,7 @@ class IntakeService:
 
     # ------------------------------------------------------------------ checks before the body is read
     def refuse(self, status: int, code: str, detail: str, **extra: Any) -> ApiError:
-        self.metrics.webhook_rejected.labels(reason=code).inc()
+        self.keys.rejected(code)
         return ApiError(status, code, detail, **extra)
 
     def media_of(self, content_type: str | None) -> str:
@@ -290,7 +308,7 @@ class IntakeService:
         self.metrics.messages_quarantined.labels(reason=code).inc()
         if code == SCHEMA:
             problems = schema_problems(body)
-            self.metrics.webhook_rejected.labels(reason="schema").inc()
+            self.keys.rejected("schema")
             return Answer(
                 422,
                 {
@@ -334,7 +352,7 @@ class IntakeService:
 
     def _replayed(self, earlier: Delivery, who: Submission) -> Answer:
         """A webhook-id seen before: its case's duplicate, or the first answer again (nothing stored twice)."""
-        self.metrics.webhook_rejected.labels(reason="replay").inc()
+        self.keys.rejected("replay")
         if earlier.case_id is not None:
             source = f"api:{who.integration}/{_UNSAFE.sub('_', earlier.webhook_id)[:80]}"
             self.deliveries.record_replay(earlier.case_id, source, self.clock.now())

@@ -6,10 +6,12 @@ import json
 import logging
 import subprocess
 import sys
+from datetime import timedelta
 
 import pytest
 
 from tests.api.conftest import SECRET_OTHER, LiveApi
+from tools.store.health import webhook_rejects
 
 
 def test_healthz_and_readyz_answer(live_api: LiveApi) -> None:
@@ -65,6 +67,9 @@ def test_metrics_count_received_rejected_and_quarantined(live_api: LiveApi) -> N
     assert _metric(text, 'triage_webhook_rejected_total{reason="stale_timestamp"}') == 1
     assert _metric(text, "triage_ingest_delay_seconds_count") == 1
     assert _metric(text, "triage_ingest_delay_seconds_sum") == pytest.approx(120)
+    # the dashboard runs in another process: it reads the rejects the API recorded in the store
+    rejects = webhook_rejects(live_api.app.engine, live_api.clock.now() - timedelta(hours=1))
+    assert dict(zip(rejects["reason"], rejects["rejects"], strict=True)) == {"bad_signature": 1, "stale_timestamp": 1}
 
 
 def test_no_personal_data_reaches_the_logs_or_the_answers(live_api: LiveApi, caplog: pytest.LogCaptureFixture) -> None:

@@ -137,9 +137,9 @@ def test_scope_checks_live_in_the_service_layer(live_api: LiveApi) -> None:
     """The same refusals without HTTP: a second entry point calling the services cannot skip them."""
     import pytest
 
-    from agents.api.service import ApiError, KeyService, Principal
+    from agents.api.service import ApiError, KeyService, Principal, Rejections
 
-    keys = KeyService(live_api.app.api_keys, frozenset({"legacy-portal"}), live_api.app.metrics)
+    keys = KeyService(live_api.app.api_keys, frozenset({"legacy-portal"}), Rejections(live_api.app.metrics))
     with pytest.raises(ApiError) as err:
         keys.require_read(Principal("x", "ingest", "legacy-portal"))
     assert err.value.status == 403
