@@ -13,6 +13,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
+from agents import cli_worker
 from agents.settings import Settings, load_settings
 
 console = Console(stderr=True)
@@ -266,6 +267,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-ui", action="store_true", help="stop after dispatch instead of serving the app")
     p.add_argument("--port", type=int, default=8501)
     p.set_defaults(func=_lazy("agents.demo", "cmd_demo"))
+    cli_worker.register(sub)  # worker, mailbox
     return parser
 
 

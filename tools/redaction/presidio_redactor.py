@@ -24,6 +24,7 @@ os.environ.setdefault("TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS", "")  # before Presid
 
 from presidio_analyzer import AnalyzerEngine, EntityRecognizer
 from presidio_analyzer import RecognizerResult as AnalyzerResult
+from presidio_analyzer.nlp_engine import NlpArtifacts
 from presidio_anonymizer import AnonymizerEngine
 from presidio_anonymizer.entities import OperatorConfig, RecognizerResult
 
@@ -149,9 +150,30 @@ class PresidioRedactor:
     # ------------------------------------------------------------------ public
 
     def redact(self, message: InboundMessage) -> RedactedMessage:
-        started = time.perf_counter()
         fields = self._fields(message)
-        hits = self._analyze(fields)
+        return self._redact_fields(message, fields, self._nlp_artifacts(_analysis_units(fields)))
+
+    def redact_many(self, messages: Sequence[InboundMessage], batch_size: int = 32) -> list[RedactedMessage]:
+        """`redact` for a backlog: one `nlp.pipe` over every analysis unit of every message, then the
+        same per-message analysis and replacement as `redact` (the results are the same; a test checks)."""
+        fields = [self._fields(m) for m in messages]
+        units = [_analysis_units(f) for f in fields]
+        texts = [u.text for message_units in units for u in message_units]
+        batch = self.nlp_engine.process_batch(texts, self.policy.language, batch_size) if texts else []
+        artifacts = [item[1] for item in batch]
+        out: list[RedactedMessage] = []
+        position = 0
+        for message, message_fields, message_units in zip(messages, fields, units, strict=True):
+            mine = artifacts[position : position + len(message_units)]
+            position += len(message_units)
+            out.append(self._redact_fields(message, message_fields, mine))
+        return out
+
+    def _redact_fields(
+        self, message: InboundMessage, fields: list[_Field], artifacts: Sequence[NlpArtifacts]
+    ) -> RedactedMessage:
+        started = time.perf_counter()
+        hits = self._analyze(fields, artifacts)
         self._sweep_names(fields, hits, message.sender)
         for i, f in enumerate(fields):
             hits[i] = self._merge(f.text, hits[i])
@@ -203,16 +225,18 @@ class PresidioRedactor:
 
     # ------------------------------------------------------------------ analysis
 
-    def _analyze(self, fields: Sequence[_Field]) -> list[list[_Hit]]:
-        units = _analysis_units(fields)
+    def _nlp_artifacts(self, units: Sequence[_Unit]) -> list[NlpArtifacts]:
         # one spaCy pass over every unit of the message (nlp.pipe; a plain call for the usual single
-        # unit, which skips pipe's batching), then the analyzer per unit
+        # unit, which skips pipe's batching)
         language = self.policy.language
         if len(units) == 1:
-            artifacts = [self.nlp_engine.process_text(units[0].text, language)]
-        else:
-            batch = self.nlp_engine.process_batch([u.text for u in units], language, len(units))
-            artifacts = [item[1] for item in batch]
+            return [self.nlp_engine.process_text(units[0].text, language)]
+        batch = self.nlp_engine.process_batch([u.text for u in units], language, len(units))
+        return [item[1] for item in batch]
+
+    def _analyze(self, fields: Sequence[_Field], artifacts: Sequence[NlpArtifacts]) -> list[list[_Hit]]:
+        """The analyzer per unit, over the units' spaCy artifacts (`_nlp_artifacts`)."""
+        units = _analysis_units(fields)
         out: list[list[_Hit]] = [[] for _ in fields]
         for unit, nlp_artifacts in zip(units, artifacts, strict=True):
             results = self.analyzer.analyze(
