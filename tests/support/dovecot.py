@@ -106,7 +106,8 @@ def dovecot_server() -> Iterator[ImapServer]:
     (root / "passwd").write_text(f"{USER}:{{PLAIN}}{PASSWORD}::::::\n", encoding="utf-8")
     config = root / "dovecot.conf"
     config.write_text(_CONFIG.format(root=root, port=port, uid=mail_user.pw_uid, gid=mail_user.pw_gid), encoding="utf-8")
-    proc = subprocess.Popen([DOVECOT, "-F", "-c", str(config)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    command = [DOVECOT, "-F", "-c", str(config)]
+    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     try:
         deadline = time.monotonic() + 30
         while True:
