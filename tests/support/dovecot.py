@@ -105,7 +105,8 @@ def dovecot_server() -> Iterator[ImapServer]:
     port = _free_port()
     (root / "passwd").write_text(f"{USER}:{{PLAIN}}{PASSWORD}::::::\n", encoding="utf-8")
     config = root / "dovecot.conf"
-    config.write_text(_CONFIG.format(root=root, port=port, uid=mail_user.pw_uid, gid=mail_user.pw_gid), encoding="utf-8")
+    text = _CONFIG.format(root=root, port=port, uid=mail_user.pw_uid, gid=mail_user.pw_gid)
+    config.write_text(text, encoding="utf-8")
     command = [DOVECOT, "-F", "-c", str(config)]
     proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     try:
