@@ -50,7 +50,8 @@ def test_batched_embeddings_are_the_one_text_vectors_bit_for_bit(worker_rt: Runt
     embedder = worker_rt.embedder.real
     texts = [f"{m.subject or ''}\n{m.body}" for m in _labelled(SAMPLE)]
     batched = embedder.embed_batched(texts)
-    single = np.concatenate([embedder.model.encode([t], normalize_embeddings=True, show_progress_bar=False) for t in texts])
+    model = embedder.model
+    single = np.concatenate([model.encode([t], normalize_embeddings=True, show_progress_bar=False) for t in texts])
     assert np.array_equal(batched, single)
 
 
