@@ -33,7 +33,14 @@ def open_checkpointer(settings: Settings) -> Iterator[BaseCheckpointSaver]:
 
         with Connection.connect(url, autocommit=True, prepare_threshold=0, row_factory=dict_row) as pg_conn:
             pg_saver = PostgresSaver(pg_conn, serde=_serde())  # type: ignore[arg-type]
-            pg_saver.setup()
+            # Workers starting together would race on creating the tables (a unique violation in
+            # pg_type): one at a time, under a session advisory lock (the migrations create indexes
+            # CONCURRENTLY, which no transaction may wrap).
+            pg_conn.execute("SELECT pg_advisory_lock(726169)")
+            try:
+                pg_saver.setup()
+            finally:
+                pg_conn.execute("SELECT pg_advisory_unlock(726169)")
             yield pg_saver
         return
     from langgraph.checkpoint.sqlite import SqliteSaver

@@ -80,3 +80,16 @@ def test_concurrent_claims_never_share_a_case(engine: Engine, store: CaseStore, 
     claimed = [cid for mine in got.values() for cid in mine]
     assert sorted(claimed) == sorted(ids)  # each exactly once
     assert set(leases.attempts().values()) == {1}
+
+
+def test_a_case_written_at_review_by_a_worker_that_died_before_its_checkpoint_is_run_again(
+    engine: Engine, store: CaseStore, clock: FakeClock
+) -> None:
+    a, b = _cases(store, clock, 2)
+    leases = CaseLeases(engine, lease=timedelta(seconds=60))
+    assert leases.claim("w1", clock.now(), limit=2) == [a, b]
+    store.set_status(a, "awaiting_review", clock.now())  # decide wrote the row ...
+    store.set_status(b, "awaiting_review", clock.now())
+    leases.release("w1", [b])  # ... b's run finished (checkpoint saved); a's worker died first
+    clock.advance(seconds=61)
+    assert leases.claim("w2", clock.now(), limit=2) == [a]

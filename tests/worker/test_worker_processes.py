@@ -35,12 +35,14 @@ def test_three_workers_on_postgres_triage_every_case_exactly_once(
     checkpoint_url = pg_url.replace("postgresql+psycopg://", "postgresql://")
     env = worker_env(worker_home, TRIAGE_DATABASE_URL=pg_url, TRIAGE_CHECKPOINT_URL=checkpoint_url)
     engine = make_engine(pg_url)
-    migrate(engine)
-    settings = Settings(TRIAGE_HOME=worker_home, TRIAGE_DATABASE_URL=pg_url)  # type: ignore[call-arg]
-    ids = ingest(CaseStore(engine), settings, messages(n))  # the backlog is waiting before they start
-    assert len(ids) == n
     logs = [tmp_path / f"worker{i}.log" for i in range(3)]
+    # started together on an empty database: they migrate and create the checkpoint tables one at a time
     procs = [start_worker(env, log, "--batch-size", "8", "--worker-id", f"w{i}") for i, log in enumerate(logs)]
+    wait_for(lambda: all("running" in log.read_text() for log in logs if log.exists()) and all(
+        log.exists() for log in logs), 600, "3 workers up", alive_check(procs, logs))
+    settings = Settings(TRIAGE_HOME=worker_home, TRIAGE_DATABASE_URL=pg_url)  # type: ignore[call-arg]
+    ids = ingest(CaseStore(engine), settings, messages(n))  # a backlog arrives at once
+    assert len(ids) == n
     try:
         wait_for(lambda: at_review(engine) == n, 900, f"{n} cases at review", alive_check(procs, logs))
     finally:

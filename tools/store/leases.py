@@ -8,7 +8,9 @@ locked `FOR UPDATE SKIP LOCKED`, so concurrent workers take different rows; on S
 writer lock makes the `UPDATE ... RETURNING` atomic. The outer `WHERE` repeats the condition, so a row
 another transaction claimed between the two reads is never taken twice.
 
-A crashed worker's lease runs out and the case is claimable again. A failed run gives the case back
+A crashed worker's lease runs out and the case is claimable again. That includes a case whose run
+wrote its row (`decide`) and died before its checkpoint was saved: the claim is released only after
+`start` returns, so a row at review that still names a worker is one no review could resume yet. A failed run gives the case back
 with a later `claimed_until` (a back-off) and the failure's exception type in `triage_error`; after
 `max_attempts` claims it is left for a person (`triage run` still takes it).
 
@@ -27,6 +29,7 @@ from sqlalchemy import Engine, and_, func, or_, select, update
 from tools.store import schema as t
 
 NEEDS_TRIAGE = ("received", "redacted")
+WRITTEN_BEFORE_CHECKPOINT = ("awaiting_review", "needs_classification")
 
 
 class CaseLeases:
@@ -38,7 +41,12 @@ class CaseLeases:
     def _claimable(self, now: datetime) -> Any:
         c = t.cases.c
         return and_(
-            c.status.in_(NEEDS_TRIAGE),
+            or_(
+                c.status.in_(NEEDS_TRIAGE),
+                # `decide` wrote the row, then the worker died before the run's checkpoint was saved (the
+                # claim is released only after it): run it again, or no review could ever resume it
+                and_(c.status.in_(WRITTEN_BEFORE_CHECKPOINT), c.claimed_by.is_not(None)),
+            ),
             or_(c.claimed_until.is_(None), c.claimed_until < now),
             c.triage_attempts < self.max_attempts,
         )
