@@ -10,9 +10,9 @@ another transaction claimed between the two reads is never taken twice.
 
 A crashed worker's lease runs out and the case is claimable again. That includes a case whose run
 wrote its row (`decide`) and died before its checkpoint was saved: the claim is released only after
-`start` returns, so a row at review that still names a worker is one no review could resume yet. A failed run gives the case back
-with a later `claimed_until` (a back-off) and the failure's exception type in `triage_error`; after
-`max_attempts` claims it is left for a person (`triage run` still takes it).
+`start` returns, so a row at review that still names a worker is one no review could resume yet.
+A failed run gives the case back with a later `claimed_until` (a back-off) and the failure's exception
+type in `triage_error`; after `max_attempts` claims it is left for a person (`triage run` still takes it).
 
 Under contention a `SKIP LOCKED ... LIMIT` claim can come back empty while claimable rows remain (all
 of them locked by a concurrent claim that then takes only some): callers keep polling.
