@@ -25,6 +25,7 @@ LEASE_S = "8"
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(1800)  # minutes on a loaded 2-core host: models load in each process
 def test_killed_twice_the_worker_still_brings_every_message_to_review_once(worker_home: Path, tmp_path: Path) -> None:
     settings = Settings(TRIAGE_HOME=worker_home)  # type: ignore[call-arg]
     engine = make_engine(settings.store_url)

@@ -28,6 +28,7 @@ from tools.store.db import make_engine, migrate
 
 @pytest.mark.postgres
 @pytest.mark.slow
+@pytest.mark.timeout(1500)  # minutes on a loaded 2-core host: models load in each process
 def test_three_workers_on_postgres_triage_every_case_exactly_once(
     worker_home: Path, pg_url: str, tmp_path: Path
 ) -> None:
@@ -65,6 +66,7 @@ def test_three_workers_on_postgres_triage_every_case_exactly_once(
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(1500)  # minutes on a loaded 2-core host: models load in each process
 def test_a_second_worker_on_one_sqlite_home_corrupts_nothing(worker_home: Path, tmp_path: Path) -> None:
     n = 40
     settings = Settings(TRIAGE_HOME=worker_home)  # type: ignore[call-arg]
