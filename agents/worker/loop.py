@@ -130,7 +130,13 @@ class TriageWorker:
     def run(self, stop: threading.Event) -> WorkerSummary:
         """Until `stop` is set: claim and triage; wait a moment after an empty claim."""
         while not stop.is_set():
-            if self.step(stop.is_set) == 0:
+            try:
+                claimed = self.step(stop.is_set)
+            except Exception as exc:  # the store away for a moment: its claims run out, the loop carries on
+                log.warning("worker pass failed (%s); trying again", type(exc).__name__)
+                stop.wait(max(self.options.idle_wait_s, 5.0))
+                continue
+            if claimed == 0:
                 wait = self.options.idle_wait_s
                 next_job = self.jobs.seconds_to_next()
                 stop.wait(min(wait, next_job) if next_job is not None else wait)
