@@ -40,48 +40,42 @@ class BacklogResult:
 
 
 def run_backlog_bench(settings: Settings, n: int, batch_size: int = BATCH) -> BacklogResult:
+    from agents.app import build_app
     from agents.bench import bench_messages, prepare_home
-    from agents.checkpoints import open_checkpointer
-    from agents.ingest_service import IngestService
-    from agents.wiring import build_runner
-    from agents.worker.backlog import BacklogTriage
     from agents.worker.loop import TriageWorker, WorkerOptions
-    from agents.worker.runtime import WorkerRuntime
     from tools.ingest import ParseOutcome
-    from tools.store.leases import CaseLeases
 
     prepare_home(settings)
-    rt = WorkerRuntime(settings)
-    analyzer, embedder = rt.redactor.real.analyzer, rt.embedder.real
-    service = IngestService(rt.store, rt.clock, settings)
-    messages = [
-        m.model_copy(update={"message_id": f"<backlog-{i}@triage.local>"}) for i, m in enumerate(bench_messages(n + 20))
-    ]
-    warm, messages = messages[:20], messages[20:]
-    for msg in warm + messages:  # all waiting before the worker starts
-        counts = service.accept(ParseOutcome(source=msg.source, data=b"", message=msg, error=None))
-        if counts.cases != 1:
-            raise RuntimeError(f"backlog message {msg.message_id} did not become a new case: {counts.as_json()}")
+    with build_app(settings, batching=True) as app:
+        redactor: Any = app.redactor_impl.get()
+        analyzer, embedder = redactor.analyzer, app.embedder_impl.get()
+        messages = [
+            m.model_copy(update={"message_id": f"<backlog-{i}@triage.local>"})
+            for i, m in enumerate(bench_messages(n + 20))
+        ]
+        warm, messages = messages[:20], messages[20:]
+        for msg in warm + messages:  # all waiting before the worker starts
+            counts = app.ingest.accept(ParseOutcome(source=msg.source, data=b"", message=msg, error=None))
+            if counts.cases != 1:
+                raise RuntimeError(f"backlog message {msg.message_id} did not become a new case: {counts.as_json()}")
 
-    def bare(msg: Any) -> None:
-        text = f"{msg.subject or ''}\n{msg.body}"
-        analyzer.analyze(text=text, language="en")
-        embedder.embed_array([text])
+        def bare(msg: Any) -> None:
+            text = f"{msg.subject or ''}\n{msg.body}"
+            analyzer.analyze(text=text, language="en")
+            embedder.embed_array([text])
 
-    bare_s = backlog_s = 0.0
-    done = 0
-    with open_checkpointer(settings) as saver:
-        runner = build_runner(rt, saver)
+        bare_s = backlog_s = 0.0
+        done = 0
+        app.leases.lease = timedelta(minutes=10)
         worker = TriageWorker(
-            leases=CaseLeases(rt.engine, lease=timedelta(minutes=10)),
-            triage=BacklogTriage(runner.start, rt.store, rt.redactor, rt.embedder),
-            clock=rt.clock,
+            leases=app.leases,
+            triage=app.backlog,
+            clock=app.clock,
             worker_id="bench-backlog",
-            options=WorkerOptions(batch_size=batch_size),
+            options=WorkerOptions(batch_size=len(warm)),
         )
         for msg in warm:  # models loaded, caches warm, the warm-up messages drained
             bare(msg)
-        worker.options = WorkerOptions(batch_size=len(warm))
         worker.step()
         worker.options = WorkerOptions(batch_size=batch_size)
         for start in range(0, len(messages), batch_size):

@@ -245,7 +245,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--mailbox", action="store_true", help="also poll TRIAGE_IMAP_URL")
     p.add_argument("--metrics-port", type=int, default=None, help="serve this process's metrics on 127.0.0.1:N")
     p.add_argument("--batch-size", type=int, default=32, help="cases claimed (and batched) at a time")
-    p.add_argument("--lease-seconds", type=float, default=120.0, help="a claim runs out after this")
+    p.add_argument("--lease-seconds", type=float, default=None, help="a claim runs out after this (default 120)")
     p.add_argument("--idle-seconds", type=float, default=1.0, help="wait after a claim that found nothing")
     p.add_argument("--poll-seconds", type=float, default=30.0, help="mailbox poll interval (with --mailbox)")
     p.add_argument("--worker-id", default=None)

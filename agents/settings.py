@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 from pydantic import Field, SecretStr
@@ -42,6 +43,9 @@ class Settings(BaseSettings):
     # Accounting's Odoo login: approved credits and write-offs become an activity for it on the case's
     # ticket (the dispatcher reads it through tools.odoo.config.OdooOptions, like ODOO_SUPERVISOR_LOGIN).
     odoo_accounting_login: str = Field(default="accounting", alias="ODOO_ACCOUNTING_LOGIN")
+    # Workers (agents/worker): a claim on a case runs out after this; periodic jobs' intervals.
+    worker_lease_s: float = Field(default=120.0, gt=0, alias="TRIAGE_WORKER_LEASE_S")
+    reconcile_every_s: float = Field(default=300.0, gt=0, alias="TRIAGE_RECONCILE_EVERY")
     ui_base_url: str = Field(default="http://127.0.0.1:8501", alias="TRIAGE_UI_BASE_URL")
 
     @property
@@ -49,6 +53,10 @@ class Settings(BaseSettings):
         home = self.triage_home.expanduser().resolve()
         home.mkdir(parents=True, exist_ok=True)
         return home
+
+    @property
+    def worker_lease(self) -> timedelta:
+        return timedelta(seconds=self.worker_lease_s)
 
     @property
     def store_url(self) -> str:

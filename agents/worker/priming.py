@@ -4,27 +4,21 @@ front; the graph's nodes, unchanged, then ask for one message at a time and get 
 Each wrapper implements the same port as the adapter it wraps and passes through anything it was not
 primed for, so a node never sees a difference except the time it takes. Primed results are keyed by
 content (the message's JSON, the text), never by position, so a case whose node asks for something
-else (a resumed run, an edited message) simply falls through to the real adapter.
+else (a resumed run, an edited message) simply falls through to the real adapter. The real adapter is
+reached through the composition root's `Lazy`, so a worker that never sees a backlog loads nothing early.
 """
 
 from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
-from typing import Any, Protocol
+from typing import Any
 
 import numpy as np
 
-from agents.ports import Redactor
+from agents.lazy_ports import Lazy
+from agents.ports import Embedder, Redactor
 from agents.state import InboundMessage, RedactedMessage
-
-
-class BatchRedactor(Redactor, Protocol):
-    def redact_many(self, messages: Sequence[InboundMessage]) -> list[RedactedMessage]: ...
-
-
-class ArrayEmbedder(Protocol):
-    def embed_array(self, texts: Sequence[str]) -> np.ndarray: ...
 
 
 def _message_key(message: InboundMessage) -> str:
@@ -34,41 +28,39 @@ def _message_key(message: InboundMessage) -> str:
 class PrimingRedactor:
     """A `Redactor`: `prime(messages)` redacts them in one batch; `redact(m)` answers a primed m from it."""
 
-    def __init__(self, real: Redactor) -> None:
+    def __init__(self, real: Lazy[Redactor]) -> None:
         self.real = real
         self._primed: dict[str, RedactedMessage] = {}
         self.hits = 0
 
     def prime(self, messages: Sequence[InboundMessage]) -> list[RedactedMessage]:
-        """Redact these messages in one batch and keep the results; they are returned in order."""
+        """Redact these messages in one batch and keep the results (in order); a message the batch
+        could not redact (too large, over budget) is left to `redact`, which refuses it the same way."""
         keys = [_message_key(m) for m in messages]
         todo = {k: m for k, m in zip(keys, messages, strict=True) if k not in self._primed}
         if todo:
-            many = getattr(self.real, "redact_many", None)
+            many = getattr(self.real.get(), "redact_many", None)
             batch = list(todo.values())
-            results = many(batch) if many is not None else [self.real.redact(m) for m in batch]
-            self._primed.update(zip(todo, results, strict=True))
-        return [self._primed[k] for k in keys]
+            results = many(batch) if many is not None else [self.real.get().redact(m) for m in batch]
+            self._primed.update((k, r) for k, r in zip(todo, results, strict=True) if r is not None)
+        return [self._primed[k] for k in keys if k in self._primed]
 
     def redact(self, message: InboundMessage) -> RedactedMessage:
-        primed = self._primed.pop(_message_key(message), None)
+        primed = self._primed.pop(_message_key(message), None) if self._primed else None
         if primed is not None:
             self.hits += 1
             return primed
-        return self.real.redact(message)
+        return self.real.get().redact(message)
 
     def clear(self) -> None:
         self._primed.clear()
 
-    def __getattr__(self, name: str) -> Any:  # the real redactor's other attributes (nlp, analyzer)
-        return getattr(self.real, name)
-
 
 class PrimingEmbedder:
-    """The embedder port (`embed_array` / `embed`): `prime(texts)` embeds them in batches; a later
-    request for one primed text is answered from the batch (retrieval and the reasoner both ask)."""
+    """The `Embedder` port: `prime(texts)` embeds them in batches; a later request for one primed text
+    is answered from the batch (retrieval and the reasoner both ask)."""
 
-    def __init__(self, real: ArrayEmbedder) -> None:
+    def __init__(self, real: Lazy[Embedder]) -> None:
         self.real = real
         self._primed: dict[str, np.ndarray] = {}
         self.hits = 0
@@ -77,21 +69,16 @@ class PrimingEmbedder:
         todo = list(dict.fromkeys(t for t in texts if t not in self._primed))
         if not todo:
             return
-        batched = getattr(self.real, "embed_batched", None)  # batches that give the one-text vectors exactly
-        vectors = np.concatenate([self.real.embed_array([t]) for t in todo]) if batched is None else batched(todo)
+        real: Any = self.real.get()
+        batched = getattr(real, "embed_batched", None)  # batches that give the one-text vectors exactly
+        vectors = np.concatenate([real.embed_array([t]) for t in todo]) if batched is None else batched(todo)
         self._primed.update(zip(todo, vectors, strict=True))
 
     def embed_array(self, texts: Sequence[str]) -> np.ndarray:
-        if texts and all(t in self._primed for t in texts):
+        if texts and self._primed and all(t in self._primed for t in texts):
             self.hits += 1
             return np.stack([self._primed[t] for t in texts])
-        return self.real.embed_array(texts)
-
-    def embed(self, texts: Sequence[str]) -> list[list[float]]:
-        return self.embed_array(texts).tolist()  # type: ignore[no-any-return]
+        return self.real.get().embed_array(texts)
 
     def clear(self) -> None:
         self._primed.clear()
-
-    def __getattr__(self, name: str) -> Any:  # dimension, model, ...
-        return getattr(self.real, name)

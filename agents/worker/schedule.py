@@ -1,4 +1,4 @@
-"""Periodic jobs inside a worker: each (interval, callable) runs when the clock says it is due.
+"""Periodic jobs inside a worker: each named (interval, callable) runs when the clock says it is due.
 
 Clock-driven, not sleep-driven: the worker's loop calls `run_due()` on every pass, so a test advances
 a fake clock instead of waiting. A job that raises is logged (its type only) and runs again at its
@@ -28,19 +28,27 @@ class PeriodicJob:
 
 
 class PeriodicJobs:
-    def __init__(self, clock: Clock, jobs: Sequence[tuple[timedelta | float, Callable[[], object]]] = ()) -> None:
+    def __init__(
+        self, clock: Clock, jobs: Sequence[tuple[str, timedelta | float, Callable[[], object]]] = ()
+    ) -> None:
         self.clock = clock
         self.jobs: list[PeriodicJob] = []
-        for interval, fn in jobs:
-            self.add(interval, fn)
+        for name, interval, fn in jobs:
+            self.add(name, interval, fn)
 
-    def add(self, interval: timedelta | float, fn: Callable[[], object], name: str | None = None) -> PeriodicJob:
+    def add(self, name: str, interval: timedelta | float, fn: Callable[[], object]) -> PeriodicJob:
+        """Run `fn` every `interval` (seconds or a timedelta), first on the next pass; names are unique."""
         every = interval if isinstance(interval, timedelta) else timedelta(seconds=float(interval))
         if every <= timedelta(0):
-            raise ValueError("a periodic job needs a positive interval")
-        job = PeriodicJob(every, fn, name or str(getattr(fn, "__name__", "job")))
+            raise ValueError(f"periodic job {name!r} needs a positive interval")
+        if name in self.names():
+            raise ValueError(f"periodic job {name!r} is already scheduled")
+        job = PeriodicJob(every, fn, name)
         self.jobs.append(job)
         return job
+
+    def names(self) -> list[str]:
+        return [j.name for j in self.jobs]
 
     def run_due(self) -> int:
         """Run every job that is due now; how many ran."""

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
+from agents.app import build_app
 from agents.bench_backlog import run_backlog_bench
-from agents.runtime import Runtime
 from tests.bench.test_bench import bench_home
 from tests.ui.conftest import TriagedHome
 
@@ -17,7 +17,8 @@ def test_small_backlog_is_drained_in_batches_to_review(triaged: TriagedHome) -> 
     result = run_backlog_bench(settings, 24, batch_size=8)
 
     assert (result.n, result.batch_size) == (24, 8)
-    counts = Runtime(settings).store.counts()
+    with build_app(settings) as app:
+        counts = app.store.counts()
     assert counts["cases"] == 24 + 20  # and the warm-up messages
     assert counts.get("status.received", 0) == 0
     assert result.ratio == pytest.approx(result.backlog_msgs_per_s / result.bare_models_msgs_per_s)

@@ -27,7 +27,7 @@ LEASE_S = "8"
 @pytest.mark.slow
 @pytest.mark.timeout(1800)  # minutes on a loaded 2-core host: models load in each process
 def test_killed_twice_the_worker_still_brings_every_message_to_review_once(worker_home: Path, tmp_path: Path) -> None:
-    settings = Settings(TRIAGE_HOME=worker_home)  # type: ignore[call-arg]
+    settings = Settings(TRIAGE_HOME=worker_home)
     engine = make_engine(settings.store_url)
     migrate(engine)
     env = worker_env(worker_home)
@@ -58,7 +58,7 @@ def test_killed_twice_the_worker_still_brings_every_message_to_review_once(worke
     counts = CaseStore(engine).counts()
     assert counts["received"] == counts["cases"] == N and counts["duplicates"] == counts["quarantined"] == 0
     with engine.connect() as conn:
-        per_message = dict(
+        per_message: dict[str, int] = dict(
             conn.execute(
                 select(t.raw_messages.c.message_id, func.count(t.cases.c.id))
                 .select_from(t.cases.join(t.raw_messages, t.raw_messages.c.id == t.cases.c.raw_id))

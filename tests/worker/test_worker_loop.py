@@ -12,15 +12,12 @@ from typing import Any
 import pytest
 from sqlalchemy import update
 
+from agents.app import App, build_app
 from agents.bench import bench_messages
-from agents.checkpoints import open_checkpointer
-from agents.ingest_service import IngestService
 from agents.metrics import Metrics
 from agents.settings import Settings
-from agents.wiring import build_runner
 from agents.worker.backlog import BacklogTriage
 from agents.worker.loop import TriageWorker, WorkerOptions
-from agents.worker.runtime import WorkerRuntime
 from agents.worker.schedule import PeriodicJobs
 from tests.support.clock import FakeClock
 from tests.worker.conftest import fresh_worker_home
@@ -32,13 +29,13 @@ LEASE = timedelta(seconds=60)
 
 
 class Setup:
-    def __init__(self, rt: WorkerRuntime, triage: BacklogTriage, clock: FakeClock) -> None:
+    def __init__(self, rt: App, triage: BacklogTriage, clock: FakeClock) -> None:
         self.rt, self.triage, self.clock = rt, triage, clock
         self.leases = CaseLeases(rt.engine, lease=LEASE)
         self.offset = 0
 
     def ingest(self, n: int) -> list[str]:
-        service = IngestService(self.rt.store, self.clock, self.rt.settings)
+        service = self.rt.ingest
         ids = []
         for msg in list(bench_messages(self.offset + n))[self.offset :]:
             self.clock.advance(seconds=1)
@@ -58,10 +55,8 @@ class Setup:
 def setup(triaged_template: tuple[Path, dict[str, str]], tmp_path_factory: pytest.TempPathFactory) -> Iterator[Setup]:
     home = fresh_worker_home(triaged_template[0], tmp_path_factory.mktemp("loop") / "home")
     clock = FakeClock()
-    rt = WorkerRuntime(Settings(TRIAGE_HOME=home), clock)  # type: ignore[call-arg]
-    with open_checkpointer(rt.settings) as saver:
-        runner = build_runner(rt, saver)
-        yield Setup(rt, BacklogTriage(runner.start, rt.store, rt.redactor, rt.embedder), clock)
+    with build_app(Settings(TRIAGE_HOME=home), clock, batching=True) as rt:  # type: ignore[call-arg]
+        yield Setup(rt, rt.backlog, clock)
 
 
 def test_a_crashed_workers_claims_are_taken_over_after_the_lease(setup: Setup) -> None:
@@ -97,7 +92,7 @@ def test_a_stop_finishes_the_case_in_hand_and_gives_the_rest_back(setup: Setup) 
     ids = setup.ingest(4)
     metrics = Metrics()
     ran: list[str] = []
-    jobs = PeriodicJobs(setup.clock, [(300, lambda: ran.append("sla"))])
+    jobs = PeriodicJobs(setup.clock, [("sla", 300, lambda: ran.append("sla"))])
     worker = setup.worker(worker_id="stopping", metrics=metrics, jobs=jobs)
     setup.triage.metrics = metrics
     done: list[int] = []

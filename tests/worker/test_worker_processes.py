@@ -41,7 +41,7 @@ def test_three_workers_on_postgres_triage_every_case_exactly_once(
     procs = [start_worker(env, log, "--batch-size", "8", "--worker-id", f"w{i}") for i, log in enumerate(logs)]
     wait_for(lambda: all("running" in log.read_text() for log in logs if log.exists()) and all(
         log.exists() for log in logs), 600, "3 workers up", alive_check(procs, logs))
-    settings = Settings(TRIAGE_HOME=worker_home, TRIAGE_DATABASE_URL=pg_url)  # type: ignore[call-arg]
+    settings = Settings(TRIAGE_HOME=worker_home, TRIAGE_DATABASE_URL=pg_url)
     ids = ingest(CaseStore(engine), settings, messages(n))  # a backlog arrives at once
     assert len(ids) == n
     try:
@@ -56,7 +56,7 @@ def test_three_workers_on_postgres_triage_every_case_exactly_once(
     assert len(attempts) == n and set(attempts.values()) == {1}
     # and run once by the graph: one checkpoint history per case, all alike (a second run would add to it)
     with psycopg.connect(checkpoint_url) as conn:
-        per_thread = Counter(
+        per_thread: Counter[str] = Counter(
             dict(conn.execute("SELECT thread_id, count(*) FROM checkpoints GROUP BY thread_id").fetchall())
         )
     assert set(per_thread) == set(ids)
@@ -69,7 +69,7 @@ def test_three_workers_on_postgres_triage_every_case_exactly_once(
 @pytest.mark.timeout(1500)  # minutes on a loaded 2-core host: models load in each process
 def test_a_second_worker_on_one_sqlite_home_corrupts_nothing(worker_home: Path, tmp_path: Path) -> None:
     n = 40
-    settings = Settings(TRIAGE_HOME=worker_home)  # type: ignore[call-arg]
+    settings = Settings(TRIAGE_HOME=worker_home)
     engine = make_engine(settings.store_url)
     migrate(engine)
     ids = ingest(CaseStore(engine), settings, messages(n, "sq"))
