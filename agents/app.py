@@ -120,7 +120,9 @@ class App:
     def _build_embedder(self) -> Embedder:
         from tools.memory.embeddings import SentenceEmbedder
 
-        return SentenceEmbedder(self.settings.embedding_model)
+        # a worker embeds a backlog's batches on this many threads (one text's vectors, bit for bit)
+        threads = self.settings.worker_embed_threads if self.batching else 1
+        return SentenceEmbedder(self.settings.embedding_model, batch_threads=threads)
 
     def _build_memory(self) -> ChromaCaseMemory:
         from tools.memory.chroma_memory import ChromaCaseMemory

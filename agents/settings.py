@@ -45,6 +45,7 @@ class Settings(BaseSettings):
     odoo_accounting_login: str = Field(default="accounting", alias="ODOO_ACCOUNTING_LOGIN")
     # Workers (agents/worker): a claim on a case runs out after this; periodic jobs' intervals.
     worker_lease_s: float = Field(default=120.0, gt=0, alias="TRIAGE_WORKER_LEASE_S")
+    worker_embed_threads: int = Field(default=2, ge=1, alias="TRIAGE_WORKER_EMBED_THREADS")
     reconcile_every_s: float = Field(default=300.0, gt=0, alias="TRIAGE_RECONCILE_EVERY")
     ui_base_url: str = Field(default="http://127.0.0.1:8501", alias="TRIAGE_UI_BASE_URL")
 

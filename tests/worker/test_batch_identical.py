@@ -61,7 +61,7 @@ def worker_rt(
     triaged_template: tuple[Path, dict[str, str]], tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[App]:
     home = fresh_worker_home(triaged_template[0], tmp_path_factory.mktemp("batch") / "home")
-    with build_app(Settings(TRIAGE_HOME=home), FakeClock(), batching=True) as app:  # type: ignore[call-arg]
+    with build_app(Settings(TRIAGE_HOME=home), FakeClock(), batching=True) as app:
         yield app
 
 
@@ -84,7 +84,7 @@ def test_a_backlog_in_batches_gives_the_one_at_a_time_results(
     messages = _labelled(SAMPLE)
     # one at a time: the product's plain App, as `triage run` does it
     home = fresh_worker_home(triaged_template[0], tmp_path / "one")
-    with build_app(Settings(TRIAGE_HOME=home), FakeClock()) as plain:  # type: ignore[call-arg]
+    with build_app(Settings(TRIAGE_HOME=home), FakeClock()) as plain:
         plain_ids = _ingest(plain, messages)
         for cid in plain_ids:
             assert plain.runner.start(cid) is not None

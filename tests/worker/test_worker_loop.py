@@ -55,7 +55,7 @@ class Setup:
 def setup(triaged_template: tuple[Path, dict[str, str]], tmp_path_factory: pytest.TempPathFactory) -> Iterator[Setup]:
     home = fresh_worker_home(triaged_template[0], tmp_path_factory.mktemp("loop") / "home")
     clock = FakeClock()
-    with build_app(Settings(TRIAGE_HOME=home), clock, batching=True) as rt:  # type: ignore[call-arg]
+    with build_app(Settings(TRIAGE_HOME=home), clock, batching=True) as rt:
         yield Setup(rt, rt.backlog, clock)
 
 
