@@ -58,7 +58,11 @@ def cmd_worker(args: argparse.Namespace, app: App) -> int:
         start_http_server(args.metrics_port, addr="127.0.0.1", registry=app.metrics.registry)
     if app.settings.store_url.startswith("sqlite"):
         console.print("SQLite store: run one worker per TRIAGE_HOME (use PostgreSQL for several).")
-    _ = app.reasoner_impl.get(), app.chroma.get()  # load the models (and seed a fresh home) before claiming
+    # load every model (and seed a fresh home) before the first claim: a claim must not wait for them
+    _ = app.reasoner_impl.get(), app.chroma.get(), app.redactor_impl.get()
+    warm = getattr(app.embedder_impl.get(), "embed_batched", None)
+    if warm is not None:
+        warm(["warm-up one", "warm-up two, a longer text"])  # builds the embedding threads' model copies
     jobs = periodic_jobs(app)
     mailbox = None
     if args.mailbox:

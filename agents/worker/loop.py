@@ -47,6 +47,7 @@ class WorkerSummary:
     reached_review: int = 0
     failed: int = 0
     given_back: int = 0
+    lost: int = 0  # claims that ran out before their turn and were taken by another worker
     passes: int = 0
     dispatched: int = 0
     mailbox: int = 0
@@ -55,7 +56,8 @@ class WorkerSummary:
     def line(self) -> str:
         return (
             f"worker {self.worker_id} stopped: triaged {self.reached_review + self.failed} "
-            f"({self.reached_review} to review, {self.failed} failed, {self.given_back} given back), "
+            f"({self.reached_review} to review, {self.failed} failed, {self.given_back} given back, "
+            f"{self.lost} lost to another worker), "
             f"dispatched {self.dispatched}, mailbox {self.mailbox}, "
             f"after {time.monotonic() - self.started:.1f} s"
         )
@@ -96,6 +98,7 @@ class TriageWorker:
             return 0
         self.summary.claimed += len(ids)
         renewed_at = self.clock.now()
+        held = set(ids)
         try:
             self.triage.prime(ids)
             for i, case_id in enumerate(ids):
@@ -104,8 +107,13 @@ class TriageWorker:
                     self.summary.given_back += len(ids) - i
                     break
                 if self.clock.now() - renewed_at > self.leases.lease / 3:
-                    self.leases.renew(self.worker_id, ids[i:], self.clock.now())
+                    # a slow batch (models loading, a loaded host) may have outlived a lease: a case another
+                    # worker has taken since is that worker's now, never run a second time here
+                    held = set(self.leases.renew(self.worker_id, ids[i:], self.clock.now()))
                     renewed_at = self.clock.now()
+                if case_id not in held:
+                    self.summary.lost += 1
+                    continue
                 self._triage_one(case_id)
                 self.heartbeat()
         finally:

@@ -43,8 +43,8 @@ def test_renew_keeps_a_live_claim_and_release_and_fail_give_it_back(
     leases = CaseLeases(engine, lease=timedelta(seconds=60), max_attempts=2)
     assert leases.claim("w1", clock.now(), limit=3) == [a, b, c]
     clock.advance(seconds=50)
-    assert leases.renew("w1", [a, b], clock.now()) == 2
-    assert leases.renew("someone-else", [c], clock.now()) == 0
+    assert leases.renew("w1", [a, b], clock.now()) == [a, b]
+    assert leases.renew("someone-else", [c], clock.now()) == []
     clock.advance(seconds=20)
     assert leases.claim("w2", clock.now(), limit=3) == [c]  # only c's lease ran out
     leases.release("w2", [c], undo_claim=True)  # given back unstarted: not counted

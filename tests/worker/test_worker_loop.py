@@ -112,3 +112,27 @@ def test_a_stop_finishes_the_case_in_hand_and_gives_the_rest_back(setup: Setup) 
     assert beat == setup.clock.now().timestamp()
     assert metrics.registry.get_sample_value("triage_triage_seconds_count", {"step": "graph"}) == 1
     assert metrics.registry.get_sample_value("triage_triage_seconds_count", {"step": "redact_batch"}) == 1
+
+
+def test_a_claim_that_ran_out_and_was_taken_over_is_not_run_twice(setup: Setup) -> None:
+    while setup.worker(worker_id="drain").step():  # what the earlier tests left waiting
+        pass
+    ids = setup.ingest(3)
+    worker = setup.worker(worker_id="slow")
+    calls: list[int] = []
+
+    def stop() -> bool:  # before the second case: this worker stalled past its lease, another took the rest
+        calls.append(1)
+        if len(calls) == 3:  # 1: before the claim, 2: before case one, 3: before case two
+            setup.clock.advance(seconds=LEASE.total_seconds() + 1)
+            assert set(ids[1:]) <= set(setup.leases.claim("other", setup.clock.now(), limit=10))
+        return False
+
+    assert worker.step(stop) == 3
+    assert worker.summary.reached_review == 1 and worker.summary.lost == 2
+    assert setup.status(ids[0]) in ("awaiting_review", "needs_classification")
+    assert [setup.status(c) for c in ids[1:]] == ["received", "received"]  # the other worker's to run
+    assert [setup.leases.attempts()[c] for c in ids] == [1, 2, 2]
+    other = setup.worker(worker_id="other-live")
+    setup.clock.advance(seconds=LEASE.total_seconds() + 1)  # "other" never ran them either: they come back
+    assert other.step() >= 2 and all(setup.status(c) != "received" for c in ids)

@@ -72,18 +72,21 @@ class CaseLeases:
             rows = conn.execute(stmt).all()
         return [r.id for r in sorted(rows, key=lambda r: (r.created_at, r.id))]
 
-    def renew(self, worker: str, case_ids: Sequence[str], now: datetime) -> int:
-        """Extend this worker's leases on these cases; how many it still held."""
+    def renew(self, worker: str, case_ids: Sequence[str], now: datetime) -> list[str]:
+        """Extend this worker's leases on these cases; the ones it still held (a lease that ran out and
+        was taken by another worker is not renewed, and the caller must not run that case)."""
         if not case_ids:
-            return 0
+            return []
         c = t.cases.c
         with self.engine.begin() as conn:
-            result = conn.execute(
+            rows = conn.execute(
                 update(t.cases)
                 .where(c.id.in_(list(case_ids)), c.claimed_by == worker)
                 .values(claimed_until=now + self.lease)
-            )
-        return int(result.rowcount or 0)
+                .returning(c.id)
+            ).all()
+        held = {r.id for r in rows}
+        return [cid for cid in case_ids if cid in held]
 
     def release(self, worker: str, case_ids: Sequence[str], undo_claim: bool = False) -> None:
         """Done with these cases (or, with `undo_claim`, giving back ones never started: not counted)."""
