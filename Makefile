@@ -8,7 +8,7 @@ export TRANSFORMERS_OFFLINE := 1
 export TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS :=
 export ANONYMIZED_TELEMETRY := False
 
-.PHONY: setup demo test lint bench eval eval-baseline browser clean n8n-check
+.PHONY: setup demo test lint bench eval eval-baseline browser imap clean n8n-check
 
 setup: $(STAMP)
 
@@ -23,10 +23,13 @@ $(STAMP): requirements.lock requirements-models.txt pyproject.toml
 browser:  # Debian's Chromium + ChromeDriver for the real-browser tests (Playwright drives /usr/bin/chromium)
 	@command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; }
 
+imap:  # Debian's Dovecot IMAP server for the mailbox tests (each test starts its own on a free port; no systemd)
+	@command -v dovecot >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq dovecot-imapd >/dev/null; }
+
 demo: setup
 	.venv/bin/triage demo
 
-test: setup browser
+test: setup browser imap
 	.venv/bin/pytest -q
 
 lint: setup

@@ -48,8 +48,14 @@ if TYPE_CHECKING:
     from agents.runner import TriageRunner
     from agents.training import TrainingService
     from agents.user_service import UserService
+    from agents.worker.backlog import BacklogTriage
+    from agents.worker.dispatch_loop import DispatchLoop
+    from agents.worker.mailbox import MailboxReader
+    from agents.worker.priming import PrimingEmbedder, PrimingRedactor
     from tools.memory.chroma_memory import ChromaCaseMemory
     from tools.store.api import ApiKeyStore
+    from tools.store.leases import CaseLeases
+    from tools.store.mailbox_seen import MailboxSeen
     from tools.store.queries import ReadService
 
 log = logging.getLogger(__name__)
@@ -65,8 +71,17 @@ class NoErp:
 class App:
     """Everything one process needs, built once. Use as a context manager, or call `close()`."""
 
-    def __init__(self, settings: Settings, clock: Clock | None = None, policy: PolicyBook | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        clock: Clock | None = None,
+        policy: PolicyBook | None = None,
+        batching: bool = False,
+    ) -> None:
         self.settings = settings
+        # A worker's App: the redactor and the embedder the graph sees are batch-priming wrappers
+        # (agents/worker/priming.py), so a backlog is redacted and embedded a batch at a time.
+        self.batching = batching
         self.clock: Clock = clock or SystemClock()
         self.policy = policy or PolicyBook.load()
         self.metrics = Metrics()
@@ -111,7 +126,9 @@ class App:
     def _build_embedder(self) -> Embedder:
         from tools.memory.embeddings import SentenceEmbedder
 
-        return SentenceEmbedder(self.settings.embedding_model)
+        # a worker embeds a backlog's batches on this many threads (one text's vectors, bit for bit)
+        threads = self.settings.worker_embed_threads if self.batching else 1
+        return SentenceEmbedder(self.settings.embedding_model, batch_threads=threads)
 
     def _build_memory(self) -> ChromaCaseMemory:
         from tools.memory.chroma_memory import ChromaCaseMemory
@@ -142,11 +159,23 @@ class App:
 
     @cached_property
     def redactor(self) -> Redactor:
-        return LazyRedactor(self.redactor_impl)
+        return self.priming_redactor if self.batching else LazyRedactor(self.redactor_impl)
 
     @cached_property
     def embedder(self) -> Embedder:
-        return LazyEmbedder(self.embedder_impl)
+        return self.priming_embedder if self.batching else LazyEmbedder(self.embedder_impl)
+
+    @cached_property
+    def priming_redactor(self) -> PrimingRedactor:
+        from agents.worker.priming import PrimingRedactor
+
+        return PrimingRedactor(self.redactor_impl)
+
+    @cached_property
+    def priming_embedder(self) -> PrimingEmbedder:
+        from agents.worker.priming import PrimingEmbedder
+
+        return PrimingEmbedder(self.embedder_impl)
 
     @cached_property
     def memory(self) -> QueuedMemory:
@@ -333,6 +362,53 @@ class App:
         )
         return create_api(deps)
 
+    # ------------------------------------------------------------------ workers
+    @cached_property
+    def leases(self) -> CaseLeases:
+        from tools.store.leases import CaseLeases
+
+        return CaseLeases(self.engine, lease=self.settings.worker_lease)
+
+    @cached_property
+    def backlog(self) -> BacklogTriage:
+        """Claimed cases triaged a batch at a time (primed only in a batching App)."""
+        from agents.worker.backlog import BacklogTriage
+
+        primed = self.batching
+        return BacklogTriage(
+            self.runner.start,
+            self.store,
+            self.priming_redactor if primed else None,
+            self.priming_embedder if primed else None,
+            self.metrics,
+        )
+
+    @cached_property
+    def mailbox_seen(self) -> MailboxSeen:
+        from tools.store.mailbox_seen import MailboxSeen
+
+        return MailboxSeen(self.engine)
+
+    def mailbox_reader(self) -> MailboxReader:
+        """The IMAP reader over TRIAGE_IMAP_URL (its settings are checked here, with a clear error)."""
+        from agents.worker.mailbox import MailboxReader
+        from tools.ingest.imap_source import ImapConfig, open_imap
+
+        config = ImapConfig.from_env()
+        return MailboxReader(lambda: open_imap(config), self.ingest, self.mailbox_seen, self.clock, self.metrics)
+
+    def dispatch_loop(self, stop: threading.Event) -> DispatchLoop | None:
+        """The Odoo dispatcher in a thread beside the triage loop; None when no Odoo is configured."""
+        from agents.worker.dispatch_loop import DispatchLoop
+        from tools.odoo.config import OdooOptions, OdooTarget
+        from tools.odoo.dispatcher import dispatcher_for
+
+        options = OdooOptions()
+        target = OdooTarget.from_settings(self.settings, options)
+        if target is None:
+            return None
+        return DispatchLoop(dispatcher_for(self.engine, target, self.clock, options), stop, self.metrics)
+
     def _forget_reasoner(self) -> None:
         self.reasoner_impl.reset()  # the next classification loads the retrained model
 
@@ -349,6 +425,8 @@ class App:
         self.close()
 
 
-def build_app(settings: Settings, clock: Clock | None = None, policy: PolicyBook | None = None) -> App:
-    """The process's one `App`: every entry point calls this once."""
-    return App(settings, clock, policy)
+def build_app(
+    settings: Settings, clock: Clock | None = None, policy: PolicyBook | None = None, batching: bool = False
+) -> App:
+    """The process's one `App`: every entry point calls this once (a worker with `batching=True`)."""
+    return App(settings, clock, policy, batching)

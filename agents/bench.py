@@ -219,8 +219,15 @@ def cmd_bench(args: argparse.Namespace, app: App) -> int:
     with progress_bar(transient=args.json) as bar:
         task = bar.add_task("Benchmarking (pipeline vs bare models)", total=args.n)
         result = run_bench(bench, args.n, progress=lambda k: bar.advance(task, k), stages=args.stages)
+    backlog = None
+    if not getattr(args, "no_backlog", False):  # the same N, waiting, drained in batches (agents/bench_backlog.py)
+        from agents.bench_backlog import run_backlog_bench
+
+        with progress_bar(transient=True) as bar:
+            bar.add_task("Benchmarking a backlog drained in batches", total=None)
+            backlog = run_backlog_bench(bench_settings(app.settings), args.n)
     if args.json:
-        out.print_json(json.dumps(result.as_json()))
+        out.print_json(json.dumps({**result.as_json(), **({"backlog": backlog.as_json()} if backlog else {})}))
         return 0
     table = Table(title=f"triage bench: {result.n} messages, local path, this machine")
     table.add_column("measure")
@@ -236,6 +243,10 @@ def cmd_bench(args: argparse.Namespace, app: App) -> int:
         r = result.redaction
         table.add_row("redaction, typical message", f"{r['typical_ms_per_kb']:.1f} ms/KB", "")
         table.add_row(f"redaction, worst hostile text ({r['worst_input']})", f"{r['worst_ms_per_kb']:.1f} ms/KB", "")
+    if backlog is not None:
+        label = f"backlog msgs/s (one worker, batches of {backlog.batch_size})"
+        table.add_row(label, f"{backlog.backlog_msgs_per_s:.1f}", "")
+        table.add_row("ratio backlog / bare (bare measured beside it)", f"{backlog.ratio:.2f}", ">= 1.50")
     out.print(table)
     if result.stages_ms:
         stages = Table(title="where a message's time goes (mean ms per message; timing proxies add a little)")
@@ -244,5 +255,5 @@ def cmd_bench(args: argparse.Namespace, app: App) -> int:
         for stage, ms in result.stages_ms.items():
             stages.add_row(stage, f"{ms:.2f}")
         out.print(stages)
-    console.print(json.dumps(result.as_json()))
+    console.print(json.dumps({**result.as_json(), **({"backlog": backlog.as_json()} if backlog else {})}))
     return 0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -33,7 +34,16 @@ def open_checkpointer(settings: Settings) -> Iterator[BaseCheckpointSaver]:
 
         with Connection.connect(url, autocommit=True, prepare_threshold=0, row_factory=dict_row) as pg_conn:
             pg_saver = PostgresSaver(pg_conn, serde=_serde())
-            pg_saver.setup()
+            # Workers starting together would race on creating the tables (a unique violation in
+            # pg_type): one at a time, under a session advisory lock. Polled, not waited for: the
+            # migrations create indexes CONCURRENTLY, which waits for every open transaction, and a
+            # blocked pg_advisory_lock call is one (measured: a deadlock between two workers).
+            while not pg_conn.execute("SELECT pg_try_advisory_lock(726169) AS got").fetchone()["got"]:  # type: ignore[index]
+                time.sleep(0.2)
+            try:
+                pg_saver.setup()
+            finally:
+                pg_conn.execute("SELECT pg_advisory_unlock(726169)")
             yield pg_saver
         return
     from langgraph.checkpoint.sqlite import SqliteSaver

@@ -236,6 +236,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p.add_argument("--stages", action="store_true", help="also time each stage of the pipeline (ms per message)")
     p.add_argument("--api", action="store_true", help="instead: the API's p95 to accept a signed message, 8 at a time")
+    p.add_argument("--no-backlog", action="store_true", help="skip the backlog-in-batches figure")
     p.set_defaults(func=_lazy("agents.bench", "cmd_bench"))
 
     p = sub.add_parser("demo", help="set up, ingest the sample inbox, dispatch, and serve the app")
@@ -244,6 +245,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_lazy("agents.demo", "cmd_demo"))
 
     cli_service.register(sub)  # serve, api-keys, sign
+    p = sub.add_parser("worker", help="claim and triage waiting cases, dispatch to Odoo, until stopped")
+    p.add_argument("--no-dispatch", action="store_true", help="do not run the Odoo dispatcher in this process")
+    p.add_argument("--mailbox", action="store_true", help="also poll TRIAGE_IMAP_URL")
+    p.add_argument("--metrics-port", type=int, default=None, help="serve this process's metrics on 127.0.0.1:N")
+    p.add_argument("--batch-size", type=int, default=32, help="cases claimed (and batched) at a time")
+    p.add_argument("--lease-seconds", type=float, default=None, help="a claim runs out after this (default 120)")
+    p.add_argument("--idle-seconds", type=float, default=1.0, help="wait after a claim that found nothing")
+    p.add_argument("--poll-seconds", type=float, default=30.0, help="mailbox poll interval (with --mailbox)")
+    p.add_argument("--worker-id", default=None)
+    p.set_defaults(func=_lazy("agents.cli_worker", "cmd_worker"))
+
+    p = sub.add_parser("mailbox", help="poll the IMAP mailbox (TRIAGE_IMAP_URL) and ingest new e-mails")
+    p.add_argument("--once", action="store_true", help="one poll, then exit")
+    p.add_argument("--poll-seconds", type=float, default=30.0)
+    p.set_defaults(func=_lazy("agents.cli_worker", "cmd_mailbox"))
     return parser
 
 

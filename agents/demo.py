@@ -1,8 +1,8 @@
 """`triage demo`: the whole product on the embedded defaults, from an empty TRIAGE_HOME.
 
 Seeds the memory, creates the demo users, starts the Odoo sandbox (unless ODOO_URL points at a real
-Odoo), ingests and triages `data/inbox`, then serves the review app while the dispatcher sends every
-decision made there to Odoo.
+Odoo), ingests and triages `data/inbox`, then serves the review app with one `triage worker` beside it,
+which triages what arrives later and sends every decision made in the app to Odoo.
 """
 
 from __future__ import annotations
@@ -80,19 +80,19 @@ def cmd_demo(args: argparse.Namespace, app: App) -> int:
     out.print(f"[bold green]Review app: {url}[/]  (Ctrl-C stops the app, the dispatcher and the sandbox)")
     env = {**os.environ, "TRIAGE_HOME": str(settings.home), "TRIAGE_UI_BASE_URL": url}
     ui = subprocess.Popen([sys.executable, "-m", "agents.cli", "ui", "--port", str(args.port)], env=env)
+    # one worker beside the app: triages what the API accepts and dispatches what reviewers decide
+    worker = subprocess.Popen([sys.executable, "-m", "agents.cli", "worker"], env=env)
     api = _start_api(app, env, out)
     try:
-        while ui.poll() is None:  # the dispatcher sends what reviewers decide, every few seconds
-            _dispatch_once(app, quiet=True)
-            app.training.learn_queued()  # cases reviewed in the app join the memory (models loaded here)
-            # Cases the API accepted wait in `received`; until `triage worker` runs here, the demo triages them.
-            triage_cases(app, app.store.case_ids(["received"]), quiet=True)
-            time.sleep(5)
+        while ui.poll() is None:
+            time.sleep(1)
     except KeyboardInterrupt:
         pass
     finally:
         ui.terminate()
         api.terminate()
+        worker.terminate()  # SIGTERM: it finishes the case in hand and prints its summary
+        worker.wait(timeout=60)
         if sandbox:
             sandbox.close()
     return 0
@@ -147,26 +147,11 @@ def _print_queue(app: App, out: Console) -> None:
     out.print(reasons)
 
 
-def _dispatch_once(app: App, quiet: bool = False) -> None:
-    """One dispatcher pass; quiet in the serving loop, where it runs every few seconds."""
-    if not quiet:
-        from tools.odoo.cli import dispatch
+def _dispatch_once(app: App) -> None:
+    """One dispatcher pass (`--no-ui`); with the app, the worker beside it dispatches."""
+    from tools.odoo.cli import dispatch
 
-        dispatch(app.settings, app.engine, app.clock, once=True)
-        return
-    from tools.odoo.config import OdooOptions, OdooTarget
-    from tools.odoo.dispatcher import dispatch_once
-
-    target = OdooTarget.from_settings(app.settings, OdooOptions())
-    if target is None:
-        return
-    try:
-        report = dispatch_once(app.engine, target, app.clock)
-    except Exception as exc:  # Odoo down: the rows stay in the outbox and the next pass retries
-        log.warning("dispatch pass failed: %s", type(exc).__name__)
-        return
-    if report.sent or report.needs_person:
-        log.warning("dispatched %d action(s) to Odoo; %d need a person", report.sent, report.needs_person)
+    dispatch(app.settings, app.engine, app.clock, once=True)
 
 
 def _free_port(preferred: int) -> int:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 from pydantic import Field, SecretStr
@@ -42,13 +43,16 @@ class Settings(BaseSettings):
     # Accounting's Odoo login: approved credits and write-offs become an activity for it on the case's
     # ticket (the dispatcher reads it through tools.odoo.config.OdooOptions, like ODOO_SUPERVISOR_LOGIN).
     odoo_accounting_login: str = Field(default="accounting", alias="ODOO_ACCOUNTING_LOGIN")
-    # How often the worker runs `triage reconcile` (SLA breaches, escalations), in seconds.
-    reconcile_every_s: float = Field(default=300.0, alias="TRIAGE_RECONCILE_EVERY")
     # The ingest API: per-integration Standard Webhooks secrets, "n8n=whsec_a|whsec_b,acme=whsec_c" (rotation:
     # several secrets for one name, all accepted), and the integrations whose ingest-scoped API keys may POST
     # unsigned ("acme,legacy-portal"; none by default).
     webhook_secrets: SecretStr | None = Field(default=None, alias="TRIAGE_WEBHOOK_SECRETS")
     bearer_integrations: str = Field(default="", alias="TRIAGE_BEARER_INTEGRATIONS")
+    # Workers (agents/worker): a claim on a case runs out after this; periodic jobs' intervals (`triage reconcile` every
+    # TRIAGE_RECONCILE_EVERY seconds).
+    worker_lease_s: float = Field(default=120.0, gt=0, alias="TRIAGE_WORKER_LEASE_S")
+    worker_embed_threads: int = Field(default=2, ge=1, alias="TRIAGE_WORKER_EMBED_THREADS")
+    reconcile_every_s: float = Field(default=300.0, gt=0, alias="TRIAGE_RECONCILE_EVERY")
     ui_base_url: str = Field(default="http://127.0.0.1:8501", alias="TRIAGE_UI_BASE_URL")
 
     @property
@@ -56,6 +60,10 @@ class Settings(BaseSettings):
         home = self.triage_home.expanduser().resolve()
         home.mkdir(parents=True, exist_ok=True)
         return home
+
+    @property
+    def worker_lease(self) -> timedelta:
+        return timedelta(seconds=self.worker_lease_s)
 
     @property
     def store_url(self) -> str:

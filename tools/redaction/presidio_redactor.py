@@ -30,6 +30,7 @@ os.environ.setdefault("REGEX_TIMEOUT_SECONDS", "10")
 
 from presidio_analyzer import AnalyzerEngine, EntityRecognizer
 from presidio_analyzer import RecognizerResult as AnalyzerResult
+from presidio_analyzer.nlp_engine import NlpArtifacts
 from presidio_anonymizer import AnonymizerEngine
 from presidio_anonymizer.entities import OperatorConfig, RecognizerResult
 
@@ -197,8 +198,33 @@ class PresidioRedactor:
         with redacting(self.budget_ms, self.timer):
             return self._redact(message)
 
+    def redact_many(self, messages: Sequence[InboundMessage], batch_size: int = 64) -> list[RedactedMessage | None]:
+        """`redact` for a backlog: one `nlp.pipe` over every analysis unit of every message, then the
+        same per-message analysis, budget and replacement as `redact` (the results are identical; a
+        test checks). A message `redact` would refuse (too large, over budget) comes back as None: the
+        caller redacts it alone, which refuses it with the same reason."""
+        fields = [self._fields(m) for m in messages]
+        fits = [sum(len(f.text) for f in message_fields) <= self.max_chars for message_fields in fields]
+        units = [_analysis_units(f) if ok else [] for f, ok in zip(fields, fits, strict=True)]
+        texts = [_ner_text(u.text) for message_units in units for u in message_units]
+        language = self.policy.language
+        artifacts = [item[1] for item in self.nlp_engine.process_batch(texts, language, batch_size)] if texts else []
+        out: list[RedactedMessage | None] = []
+        position = 0
+        for message, message_fields, message_units in zip(messages, fields, units, strict=True):
+            mine = artifacts[position : position + len(message_units)]
+            position += len(message_units)
+            if not message_units:
+                out.append(None)
+                continue
+            try:
+                with redacting(self.budget_ms, self.timer):
+                    out.append(self._redact_fields(message, message_fields, mine))
+            except RedactionIncomplete:
+                out.append(None)
+        return out
+
     def _redact(self, message: InboundMessage) -> RedactedMessage:
-        started = time.perf_counter()
         fields = self._fields(message)
         size = sum(len(f.text) for f in fields)
         if size > self.max_chars:
@@ -206,7 +232,13 @@ class PresidioRedactor:
                 "redaction_too_large",
                 f"redaction refused: {size} characters of text, more than the analysable {self.max_chars}",
             )
-        hits = self._analyze(fields)
+        return self._redact_fields(message, fields, self._nlp_artifacts(_analysis_units(fields)))
+
+    def _redact_fields(
+        self, message: InboundMessage, fields: list[_Field], artifacts: Sequence[NlpArtifacts]
+    ) -> RedactedMessage:
+        started = time.perf_counter()
+        hits = self._analyze(fields, artifacts)
         check_budget("analysis")
         self._sweep_names(fields, hits, message.sender)
         check_budget("name sweep")
@@ -260,10 +292,9 @@ class PresidioRedactor:
 
     # ------------------------------------------------------------------ analysis
 
-    def _analyze(self, fields: Sequence[_Field]) -> list[list[_Hit]]:
-        units = _analysis_units(fields)
+    def _nlp_artifacts(self, units: Sequence[_Unit]) -> list[NlpArtifacts]:
         # one spaCy pass over every unit of the message (nlp.pipe; a plain call for the usual single
-        # unit, which skips pipe's batching), then the analyzer per unit
+        # unit, which skips pipe's batching)
         language = self.policy.language
         if len(units) == 1:
             artifacts = [self.nlp_engine.process_text(_ner_text(units[0].text), language)]
@@ -271,6 +302,11 @@ class PresidioRedactor:
             batch = self.nlp_engine.process_batch([_ner_text(u.text) for u in units], language, len(units))
             artifacts = [item[1] for item in batch]
         check_budget("spaCy NER")
+        return artifacts
+
+    def _analyze(self, fields: Sequence[_Field], artifacts: Sequence[NlpArtifacts]) -> list[list[_Hit]]:
+        """The analyzer per unit, over the units' spaCy artifacts (`_nlp_artifacts`)."""
+        units = _analysis_units(fields)
         out: list[list[_Hit]] = [[] for _ in fields]
         for unit, nlp_artifacts in zip(units, artifacts, strict=True):
             results = self.analyzer.analyze(

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 
 log = logging.getLogger(__name__)
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -42,6 +42,8 @@ def migrate(engine: Engine) -> None:
     """Bring the schema to the newest revision (idempotent; safe on every start)."""
     cfg = alembic_config(engine.url.render_as_string(hide_password=False))
     with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":  # workers starting together migrate one at a time
+            conn.execute(text("SELECT pg_advisory_xact_lock(726170)"))
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "head")
     log.debug("store migrated: %s", engine.url.render_as_string(hide_password=True))

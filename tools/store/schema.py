@@ -85,6 +85,11 @@ cases = Table(
     Column("escalation_rule", String(40)),
     Column("assigned_role", String(32)),
     Column("integration", String(64)),  # the API integration that delivered it (n8n, acme ...); None for files
+    # A worker's lease on a case that needs triage (see tools/store/leases.py); a crashed worker's runs out.
+    Column("claimed_by", String(96)),
+    Column("claimed_until", DateTime(timezone=True)),
+    Column("triage_attempts", Integer, nullable=False, server_default="0"),  # claims so far
+    Column("triage_error", String(200)),  # the last failure's exception type (never message text)
 )
 Index("ix_cases_queue", cases.c.status, cases.c.priority, cases.c.created_at)
 Index("ix_cases_reason", cases.c.reason)
@@ -95,6 +100,7 @@ Index("ix_cases_sla", cases.c.status, cases.c.sla_due)
 Index("ix_cases_created", cases.c.created_at)
 Index("ix_cases_escalated", cases.c.escalated_at)
 Index("ix_cases_integration", cases.c.integration)
+Index("ix_cases_claim", cases.c.status, cases.c.claimed_until, cases.c.created_at)
 
 duplicates = Table(
     "duplicates",
@@ -310,3 +316,19 @@ webhook_deliveries = Table(
     Column("answer", JSON, nullable=False),  # the first answer, replayed for a rejected delivery
     Column("created_at", DateTime(timezone=True), nullable=False),
 )
+# The mailbox reader's record of what it has ingested: one row per IMAP message (by UID within the
+# mailbox's UIDVALIDITY), written in the same transaction as the message's case or quarantine entry.
+mailbox_seen = Table(
+    "mailbox_seen",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("mailbox", String(300), nullable=False),
+    Column("uidvalidity", String(32), nullable=False),
+    Column("uid", String(32), nullable=False),
+    Column("message_id", Text),
+    Column("outcome", String(16), nullable=False),  # case | duplicate | quarantined
+    Column("ref_id", String(40)),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("mailbox", "uidvalidity", "uid", name="uq_mailbox_seen_uid"),
+)
+Index("ix_mailbox_seen_message_id", mailbox_seen.c.message_id)
