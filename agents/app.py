@@ -319,6 +319,12 @@ class App:
         cases, oldest = case_gauges(self.engine, self.clock.now())
         return StoreGauges(cases, oldest)
 
+    def record_heartbeat(self, worker_id: str) -> None:
+        """A worker is alive: in the store, where the dashboard (another process) reads it."""
+        from tools.store.health import record_heartbeat
+
+        record_heartbeat(self.engine, worker_id, self.clock.now())
+
     def count_dispatch(self, result: str) -> None:
         """The dispatcher's outcome of one row, in triage_dispatch_total{result}."""
         self.metrics.dispatch.labels(result=result).inc()

@@ -30,15 +30,20 @@ def _stop_on_signals(stop: threading.Event) -> None:
     signal.signal(signal.SIGINT, handler)
 
 
-def periodic_jobs(app: App) -> PeriodicJobs:
+# How often a worker writes its heartbeat to the store, for the dashboard's Health section (another process).
+HEARTBEAT_EVERY_S = 15.0
+
+
+def periodic_jobs(app: App, worker_id: str) -> PeriodicJobs:
     """The jobs every worker runs on a schedule, by name. Each is one line: `jobs.add(name, every, fn)`."""
     from agents.worker.schedule import PeriodicJobs
 
     jobs = PeriodicJobs(app.clock)
     # reviewed cases join the case memory where the embedding model is loaded anyway (a worker)
     jobs.add("learn_queued", 30.0, app.training.learn_queued)
-    # the SLA reconciliation (issue 13, `triage reconcile`) plugs in here, every TRIAGE_RECONCILE_EVERY:
-    # jobs.add("reconcile", app.settings.reconcile_every_s, app.reconcile.run)
+    # the SLA reconciliation (`triage reconcile`): idempotent, so several workers running it is harmless
+    jobs.add("reconcile", app.settings.reconcile_every_s, app.reconciler.run_once)
+    jobs.add("heartbeat", HEARTBEAT_EVERY_S, lambda: app.record_heartbeat(worker_id))
     return jobs
 
 
@@ -63,7 +68,8 @@ def cmd_worker(args: argparse.Namespace, app: App) -> int:
     warm = getattr(app.embedder_impl.get(), "embed_batched", None)
     if warm is not None:
         warm(["warm-up one", "warm-up two, a longer text"])  # builds the embedding threads' model copies
-    jobs = periodic_jobs(app)
+    worker_id = args.worker_id or default_worker_id()
+    jobs = periodic_jobs(app, worker_id)
     mailbox = None
     if args.mailbox:
         mailbox = app.mailbox_reader()
@@ -75,7 +81,7 @@ def cmd_worker(args: argparse.Namespace, app: App) -> int:
         leases=app.leases,
         triage=app.backlog,
         clock=app.clock,
-        worker_id=args.worker_id or default_worker_id(),
+        worker_id=worker_id,
         metrics=app.metrics,
         jobs=jobs,
         options=WorkerOptions(batch_size=args.batch_size, idle_wait_s=args.idle_seconds),

@@ -54,13 +54,17 @@ def test_a_named_job_is_one_line_and_names_are_unique() -> None:
         jobs.add("never", 0, lambda: None)
 
 
-def test_the_worker_schedule_has_learn_queued_and_a_reconcile_slot(worker_home: Path) -> None:
+def test_the_worker_schedule_learns_reconciles_and_beats(worker_home: Path) -> None:
     from agents.app import build_app
     from agents.cli_worker import periodic_jobs
     from agents.settings import load_settings
+    from tools.store.health import worker_heartbeats
 
-    with build_app(load_settings(), FakeClock()) as app:
-        jobs = periodic_jobs(app)
-        assert "learn_queued" in jobs.names()
+    clock = FakeClock()
+    with build_app(load_settings(), clock) as app:
+        jobs = periodic_jobs(app, "w-test")
+        assert set(jobs.names()) == {"learn_queued", "reconcile", "heartbeat"}
         assert jobs.run_due() == len(jobs.names())  # an empty queue: nothing is loaded, nothing fails
         assert all(j.failures == 0 for j in jobs.jobs)
+        beats = worker_heartbeats(app.engine, clock.now())
+        assert list(beats["worker"]) == ["w-test"]  # what the dashboard's Health section reads

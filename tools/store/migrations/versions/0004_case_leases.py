@@ -1,7 +1,7 @@
 """case leases for always-on workers, and the mailbox reader's state
 
 Revision ID: 0004_case_leases
-Revises: 0007_redaction
+Revises: 0005_escalations
 Create Date: 2026-12-03
 
 A worker claims a case that needs triage by writing its id and a lease end on the case row
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0004_case_leases"
-down_revision = "0007_redaction"
+down_revision = "0005_escalations"
 branch_labels = None
 depends_on = None
 
