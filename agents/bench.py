@@ -197,6 +197,10 @@ def bench_settings(settings: Settings) -> Settings:
 
 
 def cmd_bench(args: argparse.Namespace, settings: Settings) -> int:
+    if getattr(args, "queue", None):
+        from agents.bench_queue import cmd_bench_queue
+
+        return cmd_bench_queue(args, settings)
     from agents.cli import console, out, progress_bar
 
     bench = bench_settings(settings)

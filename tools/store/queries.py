@@ -21,10 +21,27 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from functools import lru_cache
+from typing import Any, NamedTuple
 
 import pandas as pd
-from sqlalchemy import Engine, Select, and_, case, column, func, literal_column, or_, select, table, union_all
+from sqlalchemy import (
+    Engine,
+    Integer,
+    Select,
+    String,
+    and_,
+    bindparam,
+    case,
+    column,
+    func,
+    literal_column,
+    or_,
+    select,
+    table,
+    tuple_,
+    union_all,
+)
 
 from agents.ports import Clock
 from agents.review_service import User
@@ -136,6 +153,14 @@ class QueuePage:
     page_size: int
     counts: dict[str, int] = field(default_factory=dict)  # per status, all cases (not only this page)
     total_capped: bool = False  # True: at least `total` cases match (counting stopped at COUNT_CAP)
+
+    @property
+    def last_key(self) -> tuple[str, datetime, str] | None:
+        """The last row's place in the queue order: `after` for the next page (keyset paging)."""
+        if not self.rows:
+            return None
+        last = self.rows[-1]
+        return (last.priority or "P9", last.created_at, last.id)
 
     @property
     def pages(self) -> int:
@@ -302,6 +327,81 @@ def _queue_order() -> tuple[Any, ...]:
     return (_prio_key(), c.created_at, c.id)
 
 
+class _Shape(NamedTuple):
+    """What a queue query's SQL depends on (its values are bound parameters): one statement per shape,
+    built once per process; building a statement costs more than SQLite takes to run it."""
+
+    dialect: str
+    statuses: tuple[str, ...]
+    reasons: bool
+    priorities: bool
+    channels: bool
+    carriers: bool
+    assignees: tuple[bool, bool]  # (named assignees, UNASSIGNED)
+    min_confidence: bool
+    max_confidence: bool
+    sla_breached: bool | None
+    search: bool
+    after: bool = False  # keyset paging: rows after a given queue key
+
+
+QueueKey = tuple[str, datetime, str]  # (coalesce(priority, 'P9'), created_at, id): a row's place in the queue
+
+
+def _shape(dialect: str, filters: QueueFilters, query: fts.SearchQuery, after: bool = False) -> _Shape:
+    named = any(a != UNASSIGNED for a in filters.assignees)
+    return _Shape(
+        dialect, tuple(dict.fromkeys(filters.statuses)), bool(filters.reasons), bool(filters.priorities),
+        bool(filters.channels), bool(filters.carriers), (named, UNASSIGNED in filters.assignees),
+        filters.min_confidence is not None, filters.max_confidence is not None, filters.sla_breached,
+        bool(query.terms), after and not query.terms,
+    )
+
+
+def _params(filters: QueueFilters, now: datetime, query: fts.SearchQuery, dialect: str) -> dict[str, Any]:
+    params: dict[str, Any] = {
+        "statuses": list(dict.fromkeys(filters.statuses)),
+        "reasons": list(filters.reasons),
+        "priorities": list(filters.priorities),
+        "channels": list(filters.channels),
+        "carriers": list(filters.carriers),
+        "assignees": [a for a in filters.assignees if a != UNASSIGNED],
+        "min_confidence": filters.min_confidence,
+        "max_confidence": filters.max_confidence,
+        "now": now,
+    }
+    if query.terms:
+        params["q"] = fts.tsquery(query) if dialect == "postgresql" else fts.fts5_match(query)
+    return params
+
+
+def _bound_where(shape: _Shape, with_statuses: bool) -> list[Any]:
+    c = t.cases.c
+    where: list[Any] = []
+    if with_statuses and shape.statuses:
+        where.append(c.status.in_(bindparam("statuses", expanding=True)))
+    for name, present in (("reasons", shape.reasons), ("priorities", shape.priorities),
+                          ("channels", shape.channels), ("carriers", shape.carriers)):
+        if present:
+            col = {"reasons": c.reason, "priorities": c.priority, "channels": c.channel, "carriers": c.carrier}[name]
+            where.append(col.in_(bindparam(name, expanding=True)))
+    named, unassigned = shape.assignees
+    if named or unassigned:
+        parts = [c.assignee.in_(bindparam("assignees", expanding=True))] if named else []
+        if unassigned:
+            parts.append(c.assignee.is_(None))
+        where.append(or_(*parts))
+    if shape.min_confidence:
+        where.append(c.confidence >= bindparam("min_confidence"))
+    if shape.max_confidence:
+        where.append(c.confidence <= bindparam("max_confidence"))
+    if shape.sla_breached is True:
+        where.append(and_(c.sla_due.isnot(None), c.sla_due < bindparam("now")))
+    elif shape.sla_breached is False:
+        where.append(or_(c.sla_due.is_(None), c.sla_due >= bindparam("now")))
+    return where
+
+
 def _counted_exactly(filters: QueueFilters, query: fts.SearchQuery) -> bool:
     """Filters that `case_counts` can answer (status, reason, priority, channel) and no search."""
     return not (
@@ -310,92 +410,120 @@ def _counted_exactly(filters: QueueFilters, query: fts.SearchQuery) -> bool:
     )
 
 
-def _search_source(dialect: str, query: fts.SearchQuery) -> tuple[Any, list[Any], Any]:
-    """(FROM clause, WHERE terms, rank ORDER BY) for a search on this database."""
+def _search_source(dialect: str) -> tuple[Any, Any, Any]:
+    """(FROM clause, WHERE term, rank ORDER BY) of a search on this database; the query is `:q`."""
     if dialect == "postgresql":
-        tsq = func.to_tsquery(literal_column("'simple'::regconfig"), fts.tsquery(query))
-        return t.cases, [_TSV.op("@@")(tsq)], func.ts_rank(_TSV, tsq).desc()
+        tsq = func.to_tsquery(literal_column("'simple'::regconfig"), bindparam("q", type_=String))
+        return t.cases, _TSV.op("@@")(tsq), func.ts_rank(_TSV, tsq).desc()
     source = _FTS.join(_FTS_IDS, _FTS_IDS.c.n == _FTS.c.rowid).join(t.cases, t.cases.c.id == _FTS_IDS.c.case_id)
-    return source, [_FTS_TABLE.op("MATCH")(fts.fts5_match(query))], _BM25.asc()
+    return source, _FTS_TABLE.op("MATCH")(bindparam("q", type_=String)), _BM25.asc()
 
 
-def _rows_stmt(
-    dialect: str, filters: QueueFilters, now: datetime, query: fts.SearchQuery, offset: int, limit: int
-) -> Any:
+@lru_cache(maxsize=256)
+def _rows_template(shape: _Shape) -> Any:
+    """The page statement for a shape; binds the filter values and `:lim`, `:off`, `:arm_lim`."""
     c = t.cases.c
     cols = [getattr(c, name) for name in _QUEUE_COLUMNS]
-    where = _filter_where(filters, now)
-    if query:
-        source, match, rank = _search_source(dialect, query)
-        if filters.statuses:
-            where.append(c.status.in_(list(filters.statuses)))
-        return (
-            select(*cols, c.body).select_from(source).where(*match, *where)
-            .order_by(rank, *_queue_order()).limit(limit).offset(offset)
-        )
-    statuses = list(dict.fromkeys(filters.statuses)) or list(ALL_STATUSES)
-    if filters.carriers or filters.assignees:
+    lim, off = bindparam("lim", type_=Integer), bindparam("off", type_=Integer)
+    if shape.search:
+        source, match, rank = _search_source(shape.dialect)
+        where = _bound_where(shape, with_statuses=True)
+        return select(*cols, c.body).select_from(source).where(match, *where).order_by(
+            rank, *_queue_order()
+        ).limit(lim).offset(off)
+    keyset = []
+    if shape.after:
+        key_type = t.cases.c.created_at.type
+        keyset.append(tuple_(*_queue_order()) > tuple_(
+            bindparam("after_prio", type_=String), bindparam("after_created", type_=key_type),
+            bindparam("after_id", type_=String),
+        ))
+    if shape.carriers or shape.assignees != (False, False):
         # a carrier or assignee filter can be narrow: let the database start from that column's index
-        if filters.statuses:
-            where.append(c.status.in_(statuses))
-        return select(*cols).where(*where).order_by(*_queue_order()).limit(limit).offset(offset)
+        where = _bound_where(shape, with_statuses=True) + keyset
+        return select(*cols).where(*where).order_by(*_queue_order()).limit(lim).offset(off)
+    where = _bound_where(shape, with_statuses=False) + keyset
+    statuses = shape.statuses or ALL_STATUSES
     if len(statuses) == 1:
-        one = select(*cols).where(c.status == statuses[0], *where)
-        return one.order_by(*_queue_order()).limit(limit).offset(offset)
-    # one index range per status, each already in queue order: the database merges them and reads
-    # offset + limit rows per status at most, instead of sorting every open case
+        one = select(*cols).where(c.status == bindparam("status_0", type_=String), *where)
+        return one.order_by(*_queue_order()).limit(lim).offset(off)
+    # one index range per status, each already in queue order: the database merges them and reads at most
+    # offset + limit rows per status, instead of sorting every open case
+    arm_lim = bindparam("arm_lim", type_=Integer)
     arms = [
         select(*cols, _prio_key().label("prio_key"))
-        .where(c.status == status, *where)
+        .where(c.status == bindparam(f"status_{i}", type_=String), *where)
         .order_by(*_queue_order())
-        .limit(offset + limit)
+        .limit(arm_lim)
         .subquery()
-        for status in statuses
+        for i in range(len(statuses))
     ]
     return (
         union_all(*[select(*[arm.c[name] for name in (*_QUEUE_COLUMNS, "prio_key")]) for arm in arms])
         .order_by(literal_column("prio_key"), literal_column("created_at"), literal_column("id"))
-        .limit(limit)
-        .offset(offset)
+        .limit(lim)
+        .offset(off)
     )
 
 
-def _capped_total(conn: Any, filters: QueueFilters, now: datetime, query: fts.SearchQuery) -> tuple[int, bool]:
-    c = t.cases.c
-    where = _filter_where(filters, now)
-    if filters.statuses:
-        where.append(c.status.in_(list(filters.statuses)))
+@lru_cache(maxsize=256)
+def _count_template(shape: _Shape) -> Any:
+    """SELECT count(*) of at most COUNT_CAP + 1 matching rows."""
+    where = _bound_where(shape, with_statuses=True)
     inner: Any
-    if query:
-        source, match, _rank = _search_source(conn.dialect.name, query)
-        inner = select(literal_column("1")).select_from(source).where(*match, *where)
+    if shape.search:
+        source, match, _rank = _search_source(shape.dialect)
+        inner = select(literal_column("1")).select_from(source).where(match, *where)
     else:
         inner = select(literal_column("1")).select_from(t.cases).where(*where)
-    n = int(conn.execute(select(func.count()).select_from(inner.limit(COUNT_CAP + 1).subquery())).scalar_one())
-    return (COUNT_CAP, True) if n > COUNT_CAP else (n, False)
+    return select(func.count()).select_from(inner.limit(COUNT_CAP + 1).subquery())
+
+
+def _rows_stmt(
+    dialect: str, filters: QueueFilters, now: datetime, query: fts.SearchQuery, offset: int, limit: int,
+    after: QueueKey | None = None,
+) -> tuple[Any, dict[str, Any]]:
+    keyset = after is not None and not query.terms
+    if keyset:
+        offset = 0
+    params = _params(filters, now, query, dialect) | {"lim": limit, "off": offset, "arm_lim": offset + limit}
+    if keyset and after is not None:
+        params |= {"after_prio": after[0], "after_created": after[1], "after_id": after[2]}
+    statuses = list(dict.fromkeys(filters.statuses)) or list(ALL_STATUSES)
+    params |= {f"status_{i}": status for i, status in enumerate(statuses)}
+    return _rows_template(_shape(dialect, filters, query, keyset)), params
 
 
 def queue_page(
-    engine: Engine, filters: QueueFilters, now: datetime, page: int = 1, page_size: int = 50
+    engine: Engine, filters: QueueFilters, now: datetime, page: int = 1, page_size: int = 50,
+    after: QueueKey | None = None,
 ) -> QueuePage:
-    """One page of the queue, the total matching the filters, and counts per status (the indexed path)."""
+    """One page of the queue, the total matching the filters, and counts per status (the indexed path).
+
+    With `after` (the previous page's `last_key`), the page is the rows after that key (keyset paging:
+    page 100 costs what page 1 costs); `page` is then only the number shown. A search ignores `after`."""
     page_size = max(1, min(int(page_size), MAX_PAGE_SIZE))
     query = fts.parse(filters.search, SEARCH_MAX)
+    exact = _counted_exactly(filters, query)
     with engine.connect() as conn:
-        counts, delta_rows = fts.read_counts(conn)
+        dialect = conn.dialect.name
+        by_status, counted, delta_rows = fts.read_counts(
+            conn, filters.statuses, filters.reasons, filters.priorities, filters.channels
+        )
         if query.empty:
             total, capped = 0, False
-        elif _counted_exactly(filters, query):
-            total, capped = fts.sum_counts(
-                counts, filters.statuses, filters.reasons, filters.priorities, filters.channels
-            ), False
+        elif exact:
+            total, capped = counted, False
         else:
-            total, capped = _capped_total(conn, filters, now, query)
+            n = int(conn.execute(_count_template(_shape(dialect, filters, query)),
+                                 _params(filters, now, query, dialect)).scalar_one())
+            total, capped = (COUNT_CAP, True) if n > COUNT_CAP else (n, False)
         pages = max(1, -(-total // page_size))
         page = max(1, int(page)) if capped else max(1, min(int(page), pages))
-        rows = [] if query.empty else conn.execute(
-            _rows_stmt(conn.dialect.name, filters, now, query, (page - 1) * page_size, page_size)
-        ).all()
+        rows: Any = []
+        if not query.empty:
+            stmt, params = _rows_stmt(dialect, filters, now, query, (page - 1) * page_size, page_size, after)
+            rows = conn.execute(stmt, params).all()
     if delta_rows > fts.COMPACT_AT:
         fts.compact_counts(engine)
     out = []
@@ -403,12 +531,10 @@ def queue_page(
         m = r._mapping
         match = fts.snippet(query, (m["summary"], m["body"], m["subject"], m["reference_keys"])) if query else ""
         out.append(_queue_row(m, now, match))
-    by_status = fts.status_totals(counts)
-    status_counts = {s: by_status.get(s, 0) for s in ALL_STATUSES} | {
-        k: v for k, v in by_status.items() if k not in ALL_STATUSES
-    }
+    extra = {k: v for k, v in by_status.items() if k not in ALL_STATUSES}
     return QueuePage(
-        rows=out, total=total, page=page, page_size=page_size, counts=status_counts, total_capped=capped
+        rows=out, total=total, page=page, page_size=page_size,
+        counts={s: by_status.get(s, 0) for s in ALL_STATUSES} | extra, total_capped=capped,
     )
 
 
@@ -421,7 +547,7 @@ def _status_counts(conn: Any) -> dict[str, int]:
 def status_counts(engine: Engine) -> dict[str, int]:
     """Cases per status (every known status present, zero when none), from the maintained counts."""
     with engine.connect() as conn:
-        by_status = fts.status_totals(fts.read_counts(conn)[0])
+        by_status = fts.read_counts(conn)[0]
     extra = {k: v for k, v in by_status.items() if k not in ALL_STATUSES}
     return {s: by_status.get(s, 0) for s in ALL_STATUSES} | extra
 
@@ -449,8 +575,12 @@ def filter_options(engine: Engine) -> dict[str, list[str]]:
 
 def explain_queue(engine: Engine, filters: QueueFilters, now: datetime, page_size: int = 50) -> list[str]:
     """SQLite's EXPLAIN QUERY PLAN for the queue page query of the indexed path (for tests)."""
-    stmt = _rows_stmt(engine.dialect.name, filters, now, fts.parse(filters.search, SEARCH_MAX), 0, page_size)
-    compiled = stmt.compile(engine, compile_kwargs={"literal_binds": True})
+    stmt, params = _rows_stmt(engine.dialect.name, filters, now, fts.parse(filters.search, SEARCH_MAX), 0, page_size)
+    return _explain(engine, stmt, params)
+
+
+def _explain(engine: Engine, stmt: Any, params: dict[str, Any]) -> list[str]:
+    compiled = stmt.params(params).compile(engine, compile_kwargs={"literal_binds": True})
     with engine.connect() as conn:
         return [str(row[-1]) for row in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {compiled}")]
 

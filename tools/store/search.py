@@ -20,8 +20,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
-from sqlalchemy import Connection, Engine, func, select
+from sqlalchemy import Connection, Engine, and_, case, func, select
 
 from tools.store import schema as t
 
@@ -92,23 +93,29 @@ def tsquery(query: SearchQuery) -> str:
 _WINDOW = 70  # characters either side of the first match
 
 
+@lru_cache(maxsize=512)
+def _hit_pattern(prefixes: tuple[str, ...]) -> re.Pattern[str]:
+    """A token (a run of letters and digits) that starts with one of the prefixes."""
+    alternatives = "|".join(re.escape(p) for p in sorted(prefixes, key=len, reverse=True))
+    return re.compile(rf"(?<![^\W_])(?:{alternatives})[^\W_]*", re.IGNORECASE)
+
+
 def snippet(query: SearchQuery, fields: Iterable[str | None]) -> str:
-    """Where the first term matches in the first field that has it, the matching words in «»."""
+    """Where a term matches in the first field that has it, the matching words in «»."""
     if not query.terms:
         return ""
-    prefixes = {term.tokens[0] for term in query.terms} | {term.compact for term in query.terms}
+    words = {token for term in query.terms for token in term.tokens} | {term.compact for term in query.terms}
+    pattern = _hit_pattern(tuple(sorted(words)))
     for text in fields:
         if not text:
             continue
-        hits = [m for m in _TOKEN.finditer(text) if any(m.group().lower().startswith(p) for p in prefixes)]
-        if not hits:
+        first = pattern.search(text)
+        if first is None:
             continue
-        start = max(0, hits[0].start() - _WINDOW)
-        end = min(len(text), hits[0].end() + _WINDOW)
+        start = max(0, first.start() - _WINDOW)
+        end = min(len(text), first.end() + _WINDOW)
         out, pos = [], start
-        for m in hits:
-            if m.start() < start or m.end() > end:
-                continue
+        for m in pattern.finditer(text, start, end):
             out += [text[pos:m.start()], "«", m.group(), "»"]
             pos = m.end()
         out.append(text[pos:end])
@@ -119,18 +126,23 @@ def snippet(query: SearchQuery, fields: Iterable[str | None]) -> str:
 
 # ------------------------------------------------------------------------------------------ counts
 
-CountKey = tuple[str, str, str, str]  # status, reason ('' = none), priority ('' = none), channel
-
-
-def read_counts(conn: Connection) -> tuple[dict[CountKey, int], int]:
-    """Cases per (status, reason, priority, channel), and how many delta rows were summed."""
+def read_counts(
+    conn: Connection,
+    statuses: Sequence[str] = (),
+    reasons: Sequence[str] = (),
+    priorities: Sequence[str] = (),
+    channels: Sequence[str] = (),
+) -> tuple[dict[str, int], int, int]:
+    """(cases per status, cases matching these filters (empty = any), delta rows summed), in one query over
+    `case_counts` (a few thousand rows at most, whatever the size of `cases`)."""
     k = t.case_counts.c
-    rows = conn.execute(
-        select(k.status, k.reason, k.priority, k.channel, func.sum(k.n), func.count())
-        .group_by(k.status, k.reason, k.priority, k.channel)
-    ).all()
-    counts = {(r[0], r[1], r[2], r[3]): int(r[4]) for r in rows if int(r[4])}
-    return counts, sum(int(r[5]) for r in rows)
+    conds = [col.in_(list(values)) for col, values in (
+        (k.status, statuses), (k.reason, reasons), (k.priority, priorities), (k.channel, channels)
+    ) if values]
+    matching = func.sum(case((and_(*conds), k.n), else_=0)) if conds else func.sum(k.n)
+    rows = conn.execute(select(k.status, func.sum(k.n), matching, func.count()).group_by(k.status)).all()
+    by_status = {str(r[0]): int(r[1]) for r in rows if int(r[1])}
+    return by_status, sum(int(r[2]) for r in rows), sum(int(r[3]) for r in rows)
 
 
 def compact_counts(engine: Engine) -> None:
@@ -160,35 +172,6 @@ def compact_counts(engine: Engine) -> None:
         conn.exec_driver_sql("DELETE FROM case_counts WHERE id <= ?", (top,))
 
 
-def sum_counts(
-    counts: dict[CountKey, int],
-    statuses: Sequence[str] = (),
-    reasons: Sequence[str] = (),
-    priorities: Sequence[str] = (),
-    channels: Sequence[str] = (),
-) -> int:
-    """Cases matching these filters (empty = any), from the maintained counts."""
-    total = 0
-    for (status, reason, priority, channel), n in counts.items():
-        if statuses and status not in statuses:
-            continue
-        if reasons and reason not in reasons:
-            continue
-        if priorities and priority not in priorities:
-            continue
-        if channels and channel not in channels:
-            continue
-        total += n
-    return total
-
-
-def status_totals(counts: dict[CountKey, int]) -> dict[str, int]:
-    out: dict[str, int] = {}
-    for (status, *_rest), n in counts.items():
-        out[status] = out.get(status, 0) + n
-    return out
-
-
 __all__ = [
     "COMPACT_AT",
     "SearchQuery",
@@ -198,8 +181,6 @@ __all__ = [
     "parse",
     "read_counts",
     "snippet",
-    "status_totals",
-    "sum_counts",
     "tsquery",
 ]
 
