@@ -8,8 +8,9 @@ Search semantics, the same on both databases:
   (`PO-55102` finds "PO-55102" and "po 55102"; `1Z` finds every token starting with 1z), or when its
   letters and digits together prefix one of the case's references written without punctuation
   (`PO55102` and `8812 3390`'s `88123390` find "PO-55102" and "8812-3390").
-- Every term must match (AND). A term with no letter or digit is ignored; a query made only of such terms
-  matches nothing.
+- Every term must match (AND), or all the terms together prefix a reference without punctuation
+  (`MSCU 1234565`). A term with no letter or digit is ignored; a query made only of such terms matches
+  nothing.
 - Indexed: the redacted subject, body and summary, the references (`reference_keys`) and the case id. Never
   `raw_messages`.
 - Ranked by BM25 (SQLite) or ts_rank (PostgreSQL), references weighted highest, then the queue order.
@@ -49,6 +50,10 @@ class SearchQuery:
     def __bool__(self) -> bool:
         return bool(self.terms) or self.empty
 
+    @property
+    def compact(self) -> str:
+        return "".join(term.compact for term in self.terms)
+
 
 def tokens(text: str) -> list[str]:
     return _TOKEN.findall(text.lower())
@@ -73,6 +78,8 @@ def fts5_match(query: SearchQuery) -> str:
             parts.append(f'({phrase} OR refs : "{term.compact}"*)')
         else:
             parts.append(f"({phrase})")
+    if len(query.terms) > 1:  # "MSCU 1234565": the terms together may be one reference written with spaces
+        return f'({" AND ".join(parts)}) OR refs : "{query.compact}"*'
     return " AND ".join(parts)
 
 
@@ -85,6 +92,8 @@ def tsquery(query: SearchQuery) -> str:
             parts.append(f"(({phrase}) | {term.compact}:*)")
         else:
             parts.append(f"({phrase})")
+    if len(query.terms) > 1:
+        return f"({' & '.join(parts)}) | {query.compact}:*"
     return " & ".join(parts)
 
 
@@ -105,6 +114,7 @@ def snippet(query: SearchQuery, fields: Iterable[str | None]) -> str:
     if not query.terms:
         return ""
     words = {token for term in query.terms for token in term.tokens} | {term.compact for term in query.terms}
+    words.add(query.compact)
     pattern = _hit_pattern(tuple(sorted(words)))
     for text in fields:
         if not text:
