@@ -42,12 +42,17 @@ def _allowed(role: str, perm: str | tuple[str, ...]) -> bool:
     return any(allowed(role, p) for p in perms)
 
 
+def _sign_in_at(url_path: str, default: bool = False) -> st.Page:  # type: ignore[name-defined]
+    return st.Page("pages/sign_in.py", title="Sign in", icon=":material/login:", url_path=url_path, default=default)
+
+
 user = current_user()
 if user is None:
-    sign_in_page = st.Page(
-        "pages/sign_in.py", title="Sign in", icon=":material/login:", url_path="sign-in", default=True
-    )
-    nav = st.navigation([sign_in_page])
+    # Every page's address answers with the sign-in form, so a bookmark or a link (`/case?id=...`, from a
+    # chat message or an Odoo ticket) keeps its path and query while signed out; signing in re-runs the app
+    # on the same address, which then is the page itself.
+    sign_in_pages = [_sign_in_at("sign-in", default=True)] + [_sign_in_at(spec[3]) for spec in PAGES.values()]
+    nav = st.navigation(sign_in_pages, position="hidden")
     nav.run()
 else:
     pages = [_page(key, default=(key == "queue")) for key, spec in PAGES.items() if _allowed(user.role, spec[4])]

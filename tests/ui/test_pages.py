@@ -160,7 +160,7 @@ def test_open_case_from_the_queue(triaged: Any, app: Any) -> None:
     at.selectbox(key="q_open_case").set_value(triaged.ids["customs"])
     at.button(key="q_open").click().run()
     assert not at.exception
-    assert at.query_params.get("case") in (triaged.ids["customs"], [triaged.ids["customs"]])
+    assert at.query_params.get("id") in (triaged.ids["customs"], [triaged.ids["customs"]])
     assert "Message (redacted)" in texts(at)
 
 

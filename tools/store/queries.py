@@ -798,9 +798,11 @@ class ReadService:
         self.engine = engine
         self.clock = clock
 
-    def queue(self, user: User, filters: QueueFilters, page: int = 1, page_size: int = 50) -> QueuePage:
+    def queue(
+        self, user: User, filters: QueueFilters, page: int = 1, page_size: int = 50, after: QueueKey | None = None
+    ) -> QueuePage:
         require(user.role, "case.view", user.username)
-        return queue_page(self.engine, filters, self.clock.now(), page, page_size)
+        return queue_page(self.engine, filters, self.clock.now(), page, page_size, after)
 
     def filter_options(self, user: User) -> dict[str, list[str]]:
         require(user.role, "case.view", user.username)
