@@ -36,7 +36,7 @@ def test_a_case_address_opened_signed_out_leads_through_sign_in_to_that_case(
             page.set_default_timeout(60_000)
             page.goto(address)
             username = page.get_by_role("textbox", name="Username", exact=True)
-            expect(username).to_be_visible()
+            expect(username).to_be_visible(timeout=60_000)
             expect(page.get_by_text("Page not found")).to_have_count(0)
             assert page.url == address  # the address is kept while signed out
             _shot(page, "11-case-link-signed-out")
@@ -44,7 +44,7 @@ def test_a_case_address_opened_signed_out_leads_through_sign_in_to_that_case(
             username.fill("cs.anna")
             page.get_by_role("textbox", name="Password", exact=True).fill(PASSWORDS["cs.anna"])
             page.get_by_role("button", name="Sign in").click()
-            expect(page.get_by_role("heading", name="Message (redacted)")).to_be_visible()
+            expect(page.get_by_role("heading", name="Message (redacted)")).to_be_visible(timeout=120_000)
             expect(page.get_by_text(case_id).first).to_be_visible()
             expect(page.get_by_text("MSCU1234565").first).to_be_visible()
             expect(page.get_by_text("Page not found")).to_have_count(0)

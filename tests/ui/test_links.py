@@ -16,7 +16,7 @@ def _params(at: Any) -> dict[str, str]:
 def test_a_case_opens_at_its_address(triaged: Any, app: Any) -> None:
     at = app("customer_service")
     at.query_params["id"] = triaged.ids["customs"]
-    at.switch_page("pages/case.py").run()
+    at.switch_page("views/case.py").run()
     assert not at.exception
     assert "Message (redacted)" in texts(at) and triaged.ids["customs"] in texts(at)
     assert _params(at) == {"id": triaged.ids["customs"]}

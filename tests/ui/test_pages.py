@@ -258,7 +258,7 @@ def test_dashboard_charts(triaged: Any, app: Any) -> None:
     service.decide_approval(USERS["supervisor"], item.id, True, "ok")
 
     at = app("ml_owner").run()
-    at.switch_page("pages/dashboard.py").run()
+    at.switch_page("views/dashboard.py").run()
     assert not at.exception, at.exception
     charts = at.get("vega_lite_chart")
     assert len(charts) >= 7  # depth, ageing, by reason, by carrier, approval cycle, acceptance/edit, dispatch
@@ -271,7 +271,7 @@ def test_dashboard_charts(triaged: Any, app: Any) -> None:
 
 def test_dashboard_on_an_empty_period(triaged: Any, app: Any) -> None:
     at = app("customer_service").run()
-    at.switch_page("pages/dashboard.py").run()
+    at.switch_page("views/dashboard.py").run()
     assert not at.exception
     assert "No decided approvals in this period yet." in texts(at)
 
@@ -285,7 +285,7 @@ def test_labelled_export_for_ml_owner(triaged: Any, app: Any) -> None:
 
     DecisionService(triaged.runtime()).accept(USERS["customer_service"], triaged.ids["weather"])
     at = app("ml_owner").run()
-    at.switch_page("pages/labels.py").run()
+    at.switch_page("views/labels.py").run()
     assert not at.exception
     assert "Reviewed cases: 1" in texts(at)
     at.button(key="export_labels").click().run()
@@ -303,7 +303,7 @@ def test_labelled_export_page_is_not_for_customer_service(triaged: Any, app: Any
     import pytest
 
     with pytest.raises(ValueError):  # not in CS navigation at all
-        at.switch_page("pages/labels.py")
+        at.switch_page("views/labels.py")
 
 
 # ------------------------------------------------------------------------------------------ admin
@@ -311,7 +311,7 @@ def test_labelled_export_page_is_not_for_customer_service(triaged: Any, app: Any
 
 def test_admin_adds_a_user(triaged: Any, app: Any) -> None:
     at = app("admin").run()
-    at.switch_page("pages/admin.py").run()
+    at.switch_page("views/admin.py").run()
     assert not at.exception
     assert "cs.anna" in set(table(at, "username")["username"])
     at.text_input(key="new_username").set_value("cs.bruno")
@@ -332,7 +332,7 @@ def test_supervisor_sees_the_quarantine_but_not_users(triaged: Any, app: Any) ->
     rt.store.quarantine("inbox/broken.eml", "email", "empty_body", "inbox/broken.eml: the body is empty", b"x",
                         datetime.now(UTC))
     at = app("supervisor").run()
-    at.switch_page("pages/admin.py").run()
+    at.switch_page("views/admin.py").run()
     assert not at.exception
     assert not has_table(at, "username")
     q = table(at, "what was wrong")

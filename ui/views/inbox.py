@@ -47,7 +47,7 @@ for item in items:
         if case.get("summary"):
             st.caption(case["summary"])
         if st.button("Open the case", key=f"open_{item.id}"):
-            st.switch_page("pages/case.py", query_params={"case": item.case_id})
+            st.switch_page("views/case.py", query_params={"case": item.case_id})
         comment = st.text_input("Comment", key=f"comment_{item.id}", placeholder="required to decline")
         b1, b2, _ = st.columns([1, 1, 4])
         approve = b1.button("Approve", type="primary", key=f"approve_{item.id}", icon=":material/check:")

@@ -15,7 +15,7 @@ user = require_page("case.view")
 
 # A link from Odoo in the older form (`/?case=ID`) lands here: open that case at its address.
 if st.query_params.get("case"):
-    st.switch_page("pages/case.py", query_params={"id": st.query_params["case"]})
+    st.switch_page("views/case.py", query_params={"id": st.query_params["case"]})
 
 st.title("Review queue")
 show_flashes()
@@ -183,7 +183,7 @@ open_cols = st.columns([4, 1])
 chosen = open_cols[0].selectbox("Case", list(labels), format_func=labels.__getitem__, key="q_open_case")
 if open_cols[1].button("Open case", type="primary", key="q_open"):
     st.session_state["case_id"] = chosen
-    st.switch_page("pages/case.py", query_params={"id": chosen})
+    st.switch_page("views/case.py", query_params={"id": chosen})
 
 # ------------------------------------------------------------------------------------------ bulk accept
 if allowed(user.role, "case.bulk_accept"):
