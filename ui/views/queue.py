@@ -100,7 +100,7 @@ with st.sidebar:
     channels = st.multiselect("Channel", [*CHANNELS], key="f_channel")
     carriers = st.multiselect("Carrier", options["carriers"], key="f_carrier")
     assignees = st.multiselect("Assignee", [UNASSIGNED, *options["assignees"]], key="f_assignee")
-    conf = st.slider("Confidence", 0.0, 1.0, step=0.05, key="f_conf")
+    conf: tuple[float, float] = st.slider("Confidence", 0.0, 1.0, step=0.05, key="f_conf")  # type: ignore[assignment]
     sla = st.radio("SLA", list(SLA_CHOICES), horizontal=True, key="f_sla")
 
 search = st.text_input(
