@@ -206,7 +206,7 @@ def test_inbox_refuses_customer_service_with_a_red_message(triaged: Any, app: An
 
     from tests.ui.conftest import APP
 
-    at = AppTest.from_file(str(APP.parent / "pages" / "inbox.py"), default_timeout=60)
+    at = AppTest.from_file(str(APP.parent / "views" / "inbox.py"), default_timeout=60)
     at.session_state["triage_user"] = {"username": "cs.anna", "role": "customer_service", "via": "local"}
     at.run()
     assert any("approval.decide" in str(e.value) for e in at.error)
