@@ -25,6 +25,7 @@ from functools import lru_cache
 from typing import Any, NamedTuple
 
 import pandas as pd
+from sqlalchemy.dialects.postgresql import TSQUERY
 from sqlalchemy import (
     Engine,
     Integer,
@@ -33,6 +34,7 @@ from sqlalchemy import (
     and_,
     bindparam,
     case,
+    cast,
     column,
     func,
     literal_column,
@@ -313,8 +315,7 @@ _FTS_IDS = table("case_search_ids", column("n"), column("case_id"))
 _FTS_TABLE: Any = literal_column("cases_fts")
 _TSV: Any = literal_column("cases.search_tsv")
 # bm25 weights per FTS5 column: subject, body, summary, refs (references and the case id)
-_BM25 = func.bm25(_FTS_TABLE, literal_column("2.0"), literal_column("1.0"), literal_column("1.5"),
-                  literal_column("4.0"))
+_BM25 = func.bm25(_FTS_TABLE, *[literal_column(w) for w in ("2.0", "1.0", "1.5", "4.0", "0.0")])
 
 
 def _prio_key() -> Any:
@@ -371,7 +372,12 @@ def _params(filters: QueueFilters, now: datetime, query: fts.SearchQuery, dialec
         "now": now,
     }
     if query.terms:
-        params["q"] = fts.tsquery(query) if dialect == "postgresql" else fts.fts5_match(query)
+        statuses = list(dict.fromkeys(filters.statuses))
+        if dialect == "postgresql":
+            params["q"] = fts.tsquery(query)
+            params["st"] = fts.status_tsquery(statuses) if statuses else None
+        else:
+            params["q"] = fts.fts5_match(query, statuses)  # the statuses inside the MATCH
     return params
 
 
@@ -383,7 +389,8 @@ def _bound_where(shape: _Shape, with_statuses: bool) -> list[Any]:
     for name, present in (("reasons", shape.reasons), ("priorities", shape.priorities),
                           ("channels", shape.channels), ("carriers", shape.carriers)):
         if present:
-            col = {"reasons": c.reason, "priorities": c.priority, "channels": c.channel, "carriers": c.carrier}[name]
+            # the priority as the queue indexes hold it (a filter value is never NULL, so the same rows)
+            col = {"reasons": c.reason, "priorities": _prio_key(), "channels": c.channel, "carriers": c.carrier}[name]
             where.append(col.in_(bindparam(name, expanding=True)))
     named, unassigned = shape.assignees
     if named or unassigned:
@@ -410,13 +417,40 @@ def _counted_exactly(filters: QueueFilters, query: fts.SearchQuery) -> bool:
     )
 
 
-def _search_source(dialect: str) -> tuple[Any, Any, Any]:
-    """(FROM clause, WHERE term, rank ORDER BY) of a search on this database; the query is `:q`."""
-    if dialect == "postgresql":
+def _search_source(shape: _Shape) -> tuple[Any, Any, Any]:
+    """(FROM clause, WHERE term, rank ORDER BY) of a search on this database. The query is `:q`; the
+    statuses are inside the index query (`:st` on PostgreSQL, inside `:q` on SQLite), so a status filter is
+    an intersection in the index, not a check of every matching row."""
+    if shape.dialect == "postgresql":
         tsq = func.to_tsquery(literal_column("'simple'::regconfig"), bindparam("q", type_=String))
-        return t.cases, _TSV.op("@@")(tsq), func.ts_rank(_TSV, tsq).desc()
+        wanted = tsq.op("&&")(cast(bindparam("st", type_=String), TSQUERY)) if shape.statuses else tsq
+        return t.cases, _TSV.op("@@")(wanted), func.ts_rank(_TSV, tsq).desc()
     source = _FTS.join(_FTS_IDS, _FTS_IDS.c.n == _FTS.c.rowid).join(t.cases, t.cases.c.id == _FTS_IDS.c.case_id)
     return source, _FTS_TABLE.op("MATCH")(bindparam("q", type_=String)), _BM25.asc()
+
+
+def _only_statuses(shape: _Shape) -> bool:
+    """No filter but the statuses (which a search answers inside the index)."""
+    return not (
+        shape.reasons or shape.priorities or shape.channels or shape.carriers or any(shape.assignees)
+        or shape.min_confidence or shape.max_confidence or shape.sla_breached is not None
+    )
+
+
+def _fts_ranked() -> Any:
+    """SQLite, a search with no filter but the statuses: FTS5 alone ranks its matches (`ORDER BY rank`, in
+    C, the statuses already in the MATCH) and hands back one page of rowids; only those rows are joined to
+    `cases`. Equal ranks: the older case first (`case_search_ids.n` follows creation)."""
+    lim, off = bindparam("lim", type_=Integer), bindparam("off", type_=Integer)
+    return (
+        select(_FTS.c.rowid.label("n"), literal_column("rank").label("r"))
+        .select_from(_FTS)
+        .where(_FTS_TABLE.op("MATCH")(bindparam("q", type_=String)))
+        .order_by(literal_column("rank"), _FTS.c.rowid)
+        .limit(lim)
+        .offset(off)
+        .subquery("hits")
+    )
 
 
 @lru_cache(maxsize=256)
@@ -426,8 +460,12 @@ def _rows_template(shape: _Shape) -> Any:
     cols = [getattr(c, name) for name in _QUEUE_COLUMNS]
     lim, off = bindparam("lim", type_=Integer), bindparam("off", type_=Integer)
     if shape.search:
-        source, match, rank = _search_source(shape.dialect)
-        where = _bound_where(shape, with_statuses=True)
+        if shape.dialect != "postgresql" and _only_statuses(shape):
+            hits = _fts_ranked()
+            source = hits.join(_FTS_IDS, _FTS_IDS.c.n == hits.c.n).join(t.cases, c.id == _FTS_IDS.c.case_id)
+            return select(*cols, c.body).select_from(source).order_by(hits.c.r, hits.c.n)
+        source, match, rank = _search_source(shape)
+        where = _bound_where(shape, with_statuses=False)
         return select(*cols, c.body).select_from(source).where(match, *where).order_by(
             rank, *_queue_order()
         ).limit(lim).offset(off)
@@ -444,38 +482,55 @@ def _rows_template(shape: _Shape) -> Any:
         return select(*cols).where(*where).order_by(*_queue_order()).limit(lim).offset(off)
     where = _bound_where(shape, with_statuses=False) + keyset
     statuses = shape.statuses or ALL_STATUSES
+    # The page's keys first, from the index alone (`ix_cases_order` and `ix_cases_reason_order` hold every
+    # column the order, the status, the reason and the priority need), then only those rows are read: an
+    # OFFSET skips index entries, never whole rows.
+    key_cols = (c.id.label("id"), _prio_key().label("prio_key"), c.created_at.label("created_at"))
+    keys: Any
     if len(statuses) == 1:
-        one = select(*cols).where(c.status == bindparam("status_0", type_=String), *where)
-        return one.order_by(*_queue_order()).limit(lim).offset(off)
-    # one index range per status, each already in queue order: the database merges them and reads at most
-    # offset + limit rows per status, instead of sorting every open case
-    arm_lim = bindparam("arm_lim", type_=Integer)
-    arms = [
-        select(*cols, _prio_key().label("prio_key"))
-        .where(c.status == bindparam(f"status_{i}", type_=String), *where)
-        .order_by(*_queue_order())
-        .limit(arm_lim)
-        .subquery()
-        for i in range(len(statuses))
-    ]
+        keys = (
+            select(*key_cols).where(c.status == bindparam("status_0", type_=String), *where)
+            .order_by(*_queue_order()).limit(lim).offset(off).subquery("page")
+        )
+    else:
+        # one index range per status, each already in queue order: the database merges them and reads at
+        # most offset + limit keys per status, instead of sorting every open case
+        arm_lim = bindparam("arm_lim", type_=Integer)
+        arms = [
+            select(*key_cols)
+            .where(c.status == bindparam(f"status_{i}", type_=String), *where)
+            .order_by(*_queue_order())
+            .limit(arm_lim)
+            .subquery()
+            for i in range(len(statuses))
+        ]
+        keys = (
+            union_all(*[select(arm.c.id, arm.c.prio_key, arm.c.created_at) for arm in arms])
+            .order_by(literal_column("prio_key"), literal_column("created_at"), literal_column("id"))
+            .limit(lim)
+            .offset(off)
+            .subquery("page")
+        )
     return (
-        union_all(*[select(*[arm.c[name] for name in (*_QUEUE_COLUMNS, "prio_key")]) for arm in arms])
-        .order_by(literal_column("prio_key"), literal_column("created_at"), literal_column("id"))
-        .limit(lim)
-        .offset(off)
+        select(*cols).select_from(keys.join(t.cases, c.id == keys.c.id))
+        .order_by(keys.c.prio_key, keys.c.created_at, keys.c.id)
     )
 
 
 @lru_cache(maxsize=256)
 def _count_template(shape: _Shape) -> Any:
     """SELECT count(*) of at most COUNT_CAP + 1 matching rows."""
-    where = _bound_where(shape, with_statuses=True)
     inner: Any
-    if shape.search:
-        source, match, _rank = _search_source(shape.dialect)
-        inner = select(literal_column("1")).select_from(source).where(match, *where)
+    if shape.search and shape.dialect != "postgresql" and _only_statuses(shape):
+        # counted inside FTS5 (the statuses are in the MATCH): no row of `cases` is read
+        inner = select(literal_column("1")).select_from(_FTS).where(
+            _FTS_TABLE.op("MATCH")(bindparam("q", type_=String))
+        )
+    elif shape.search:
+        source, match, _rank = _search_source(shape)
+        inner = select(literal_column("1")).select_from(source).where(match, *_bound_where(shape, False))
     else:
-        inner = select(literal_column("1")).select_from(t.cases).where(*where)
+        inner = select(literal_column("1")).select_from(t.cases).where(*_bound_where(shape, with_statuses=True))
     return select(func.count()).select_from(inner.limit(COUNT_CAP + 1).subquery())
 
 
@@ -494,6 +549,21 @@ def _rows_stmt(
     return _rows_template(_shape(dialect, filters, query, keyset)), params
 
 
+def _capped_count(
+    conn: Any, dialect: str, filters: QueueFilters, now: datetime, query: fts.SearchQuery
+) -> tuple[int, bool]:
+    """(matching cases, True when there are more than COUNT_CAP and the number is COUNT_CAP)."""
+    n = int(conn.execute(_count_template(_shape(dialect, filters, query)),
+                         _params(filters, now, query, dialect)).scalar_one())
+    return (COUNT_CAP, True) if n > COUNT_CAP else (n, False)
+
+
+@lru_cache(maxsize=64)
+def _with_total(stmt: Any) -> Any:
+    """The page statement with the number of all its matching rows on every row (`match_total`)."""
+    return stmt.add_columns(func.count().over().label("match_total"))
+
+
 def queue_page(
     engine: Engine, filters: QueueFilters, now: datetime, page: int = 1, page_size: int = 50,
     after: QueueKey | None = None,
@@ -510,18 +580,28 @@ def queue_page(
         by_status, counted, delta_rows = fts.read_counts(
             conn, filters.statuses, filters.reasons, filters.priorities, filters.channels
         )
+        rows: Any = []
         if query.empty:
             total, capped = 0, False
-        elif exact:
-            total, capped = counted, False
+        elif dialect == "postgresql" and query.terms:
+            # one pass: the scan that ranks the matches visits every one of them, so it counts them too
+            # (a second scan only when the page asked for is past the end)
+            page = max(1, int(page))
+            stmt, params = _rows_stmt(dialect, filters, now, query, (page - 1) * page_size, page_size)
+            rows = conn.execute(_with_total(stmt), params).all()
+            total, capped = (int(rows[0]._mapping["match_total"]), False) if rows else (0, False)
+            if not rows and page > 1:
+                total, capped = _capped_count(conn, dialect, filters, now, query)
+                page = max(1, min(page, -(-total // page_size)))
+                stmt, params = _rows_stmt(dialect, filters, now, query, (page - 1) * page_size, page_size)
+                rows = conn.execute(stmt, params).all()
         else:
-            n = int(conn.execute(_count_template(_shape(dialect, filters, query)),
-                                 _params(filters, now, query, dialect)).scalar_one())
-            total, capped = (COUNT_CAP, True) if n > COUNT_CAP else (n, False)
-        pages = max(1, -(-total // page_size))
-        page = max(1, int(page)) if capped else max(1, min(int(page), pages))
-        rows: Any = []
-        if not query.empty:
+            if exact:
+                total, capped = counted, False
+            else:
+                total, capped = _capped_count(conn, dialect, filters, now, query)
+            pages = max(1, -(-total // page_size))
+            page = max(1, int(page)) if capped else max(1, min(int(page), pages))
             stmt, params = _rows_stmt(dialect, filters, now, query, (page - 1) * page_size, page_size, after)
             rows = conn.execute(stmt, params).all()
     if delta_rows > fts.COMPACT_AT:

@@ -228,7 +228,8 @@ case_counts = Table(
 # Made by migration 0006_search in SQL that SQLAlchemy does not model (an FTS5 table and its rowid map on
 # SQLite; a generated tsvector column and its GIN index on PostgreSQL; an expression index on both), so
 # they are left out of this module and out of Alembic's comparison (`include_name`).
-SEARCH_OBJECTS = frozenset({"cases_fts", "case_search_ids", "search_tsv", "ix_cases_search", "ix_cases_order"})
+SEARCH_OBJECTS = frozenset({"cases_fts", "case_search_ids", "search_tsv", "ix_cases_search", "ix_cases_order",
+                            "ix_cases_reason_order"})
 
 
 def include_name(name: str | None, type_: str, parent_names: object) -> bool:

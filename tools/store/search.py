@@ -4,8 +4,9 @@ GIN index on PostgreSQL, the `case_counts` delta table on both).
 Search semantics, the same on both databases:
 - The text is cut into tokens: lower case, every run of characters that are not letters or digits separates
   two tokens (so `%`, `_` and `*` are punctuation, never wildcards).
-- A query term matches a case when its tokens appear as a phrase, the last one as a prefix
-  (`PO-55102` finds "PO-55102" and "po 55102"; `1Z` finds every token starting with 1z), or when its
+- A query term matches a case when its tokens appear as a phrase, the last one as a prefix when it has a
+  digit or the term ends with `*` (`PO-55102` finds "PO-55102" and "po 55102"; `1Z` finds every token
+  starting with 1z; `reefer` finds the word reefer, `reef*` also "reefers"), or when its
   letters and digits together prefix one of the case's references written without punctuation
   (`PO55102` and `8812 3390`'s `88123390` find "PO-55102" and "8812-3390").
 - Every term must match (AND), or all the terms together prefix a reference without punctuation
@@ -36,6 +37,7 @@ COMPACT_AT = 2_000  # delta rows in `case_counts` after which a reader folds the
 @dataclass(frozen=True)
 class Term:
     tokens: tuple[str, ...]
+    prefix: bool = False  # the last token matches as a prefix (it has a digit, or the word ended with "*")
 
     @property
     def compact(self) -> str:
@@ -64,30 +66,53 @@ def parse(search: str, max_chars: int = 100) -> SearchQuery:
     terms: list[Term] = []
     for word in raw.split():
         found = tokens(word)[:MAX_TOKENS]
-        if found and Term(tuple(found)) not in terms:
-            terms.append(Term(tuple(found)))
+        if not found:
+            continue
+        # References are typed in part ("1Z999", "PO-551"); words are whole unless written "reef*". A
+        # prefix of a common word costs a merge of every word it begins (most on PostgreSQL's GIN).
+        term = Term(tuple(found), prefix=word.endswith("*") or any(ch.isdigit() for ch in found[-1]))
+        if term not in terms:
+            terms.append(term)
     return SearchQuery(tuple(terms[:MAX_TERMS]), empty=bool(raw) and not terms)
 
 
-def fts5_match(query: SearchQuery) -> str:
-    """The FTS5 MATCH expression. Tokens are letters and digits only, so quoting them is enough."""
+_TEXT_COLUMNS = "{subject body summary refs}"  # every FTS5 column but `status`
+
+
+def fts5_match(query: SearchQuery, statuses: Sequence[str] = ()) -> str:
+    """The FTS5 MATCH expression, limited to `statuses` when given (the `status` column holds the status
+    as one token). Tokens are letters and digits only, so quoting them is enough."""
     parts = []
     for term in query.terms:
-        phrase = f'"{" ".join(term.tokens)}"*'
+        phrase = f'{_TEXT_COLUMNS} : "{" ".join(term.tokens)}"' + ("*" if term.prefix else "")
         if len(term.tokens) > 1:
             parts.append(f'({phrase} OR refs : "{term.compact}"*)')
         else:
             parts.append(f"({phrase})")
-    if len(query.terms) > 1:  # "MSCU 1234565": the terms together may be one reference written with spaces
-        return f'({" AND ".join(parts)}) OR refs : "{query.compact}"*'
-    return " AND ".join(parts)
+    # "MSCU 1234565": the terms together may be one reference written with spaces
+    text = f'({" AND ".join(parts)}) OR refs : "{query.compact}"*' if len(query.terms) > 1 else " AND ".join(parts)
+    if not statuses:
+        return text
+    wanted = " OR ".join(f'"{status_token(s)}"' for s in dict.fromkeys(statuses))
+    return f"({text}) AND status : ({wanted})"
+
+
+def status_token(status: str) -> str:
+    """A status as the FTS5 `status` column holds it (migration 0006: `awaiting_review` -> `awaitingreview`)."""
+    return status.replace("_", "")
+
+
+def status_tsquery(statuses: Sequence[str]) -> str:
+    """The statuses as a tsquery over the status lexemes of `cases.search_tsv` (`'~awaiting_review'`), for
+    a `::tsquery` cast (not to_tsquery, whose parser would split them)."""
+    return " | ".join("'~" + s.replace("'", "") + "'" for s in dict.fromkeys(statuses))
 
 
 def tsquery(query: SearchQuery) -> str:
     """The same query for PostgreSQL's to_tsquery('simple', ...)."""
     parts = []
     for term in query.terms:
-        phrase = " <-> ".join([*term.tokens[:-1], f"{term.tokens[-1]}:*"])
+        phrase = " <-> ".join([*term.tokens[:-1], term.tokens[-1] + (":*" if term.prefix else "")])
         if len(term.tokens) > 1:
             parts.append(f"(({phrase}) | {term.compact}:*)")
         else:
@@ -191,6 +216,8 @@ __all__ = [
     "parse",
     "read_counts",
     "snippet",
+    "status_token",
+    "status_tsquery",
     "tsquery",
 ]
 

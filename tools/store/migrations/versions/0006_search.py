@@ -18,7 +18,10 @@ The review queue at 100,000 cases (issue 16):
   (+1/-1 rows; no row is updated, so concurrent writers never wait on each other or deadlock); readers sum
   them and compact them now and then (`tools.store.search.compact_counts`).
 - `ix_cases_order`: (status, coalesce(priority, 'P9'), created_at, id), the queue's sort order per status
-  (un-triaged cases, with no priority, last), so a page is read from the index, never sorted.
+  (un-triaged cases, with no priority, last), so a page is read from the index, never sorted;
+  `ix_cases_reason_order` the same with the reason after the status, for the queue filtered by reason.
+- The status is in the search index too (FTS5 column `status`, tsvector lexeme `~status`), so a search
+  in some statuses is an intersection inside the index.
 
 SQLite triggers belong to their table: a later batch migration that re-creates `cases` must re-create the
 `cases_*` triggers below (call `sqlite_triggers()` again), or search and counts stop following the table.
@@ -50,14 +53,20 @@ def _sqlite_refs(row: str) -> str:
     )
 
 
+def _sqlite_status(row: str) -> str:
+    """The status as one token (`awaiting_review` -> `awaitingreview`) in the `status` column, so a search
+    limited to some statuses is one index intersection inside FTS5, not a join per match."""
+    return f"replace({row}.status, '_', '')"
+
+
 def _counts_row(row: str, n: int) -> str:
     return f"{row}.status, coalesce({row}.reason, ''), coalesce({row}.priority, ''), {row}.channel, {n}"
 
 
 def sqlite_triggers() -> list[str]:
-    fts_cols = "subject, body, summary, refs"
-    new_vals = f"NEW.subject, NEW.body, NEW.summary, {_sqlite_refs('NEW')}"
-    old_vals = f"OLD.subject, OLD.body, OLD.summary, {_sqlite_refs('OLD')}"
+    fts_cols = "subject, body, summary, refs, status"
+    new_vals = f"NEW.subject, NEW.body, NEW.summary, {_sqlite_refs('NEW')}, {_sqlite_status('NEW')}"
+    old_vals = f"OLD.subject, OLD.body, OLD.summary, {_sqlite_refs('OLD')}, {_sqlite_status('OLD')}"
     counts = "INSERT INTO case_counts (status, reason, priority, channel, n)"
     return [
         f"""CREATE TRIGGER cases_search_ai AFTER INSERT ON cases BEGIN
@@ -70,9 +79,9 @@ def sqlite_triggers() -> list[str]:
                 SELECT 'delete', n, {old_vals} FROM case_search_ids WHERE case_id = OLD.id;
             DELETE FROM case_search_ids WHERE case_id = OLD.id;
         END""",
-        f"""CREATE TRIGGER cases_search_au AFTER UPDATE OF subject, body, summary, reference_keys ON cases
+        f"""CREATE TRIGGER cases_search_au AFTER UPDATE OF subject, body, summary, reference_keys, status ON cases
         WHEN OLD.subject IS NOT NEW.subject OR OLD.body IS NOT NEW.body OR OLD.summary IS NOT NEW.summary
-             OR OLD.reference_keys IS NOT NEW.reference_keys
+             OR OLD.reference_keys IS NOT NEW.reference_keys OR OLD.status IS NOT NEW.status
         BEGIN
             INSERT INTO cases_fts (cases_fts, rowid, {fts_cols})
                 SELECT 'delete', n, {old_vals} FROM case_search_ids WHERE case_id = OLD.id;
@@ -94,6 +103,8 @@ def sqlite_triggers() -> list[str]:
     ]
 
 
+BM25_WEIGHTS = "2.0, 1.0, 1.5, 4.0, 0.0"  # subject, body, summary, refs, status
+
 SQLITE_TRIGGERS = ("cases_search_ai", "cases_search_ad", "cases_search_au", "cases_counts_ai", "cases_counts_ad",
                    "cases_counts_au")
 
@@ -112,7 +123,10 @@ PG_TSV = (
     f"{_pg_norm('id')} || ' ' || {_pg_compact('id')}), 'A') || "
     f"setweight(to_tsvector('simple', {_pg_norm('subject')}), 'B') || "
     f"setweight(to_tsvector('simple', {_pg_norm('summary')}), 'C') || "
-    f"setweight(to_tsvector('simple', {_pg_norm('body')}), 'D')"
+    f"setweight(to_tsvector('simple', {_pg_norm('body')}), 'D') || "
+    # the status as one lexeme no search term can match (terms are letters and digits; this starts with
+    # '~'), so a search limited to some statuses is one GIN intersection, not a filter on every match
+    "array_to_tsvector(ARRAY['~' || status])"
 )
 
 _PG_COUNTS = [
@@ -161,6 +175,10 @@ _BACKFILL_COUNTS = """INSERT INTO case_counts (status, reason, priority, channel
 def upgrade() -> None:
     dialect = op.get_bind().dialect.name
     op.execute("CREATE INDEX ix_cases_order ON cases (status, (coalesce(priority, 'P9')), created_at, id)")
+    # the queue filtered by reason (and priority), in queue order, from the index alone
+    op.execute(
+        "CREATE INDEX ix_cases_reason_order ON cases (status, reason, (coalesce(priority, 'P9')), created_at, id)"
+    )
     op.create_table(
         "case_counts",
         sa.Column("id", sa.Integer(), primary_key=True, autoincrement=True),
@@ -179,13 +197,15 @@ def upgrade() -> None:
         return
     op.execute("CREATE TABLE case_search_ids (n INTEGER PRIMARY KEY, case_id VARCHAR(40) NOT NULL UNIQUE)")
     op.execute(
-        "CREATE VIRTUAL TABLE cases_fts USING fts5(subject, body, summary, refs, content='', "
+        "CREATE VIRTUAL TABLE cases_fts USING fts5(subject, body, summary, refs, status, content='', "
         "tokenize='unicode61 remove_diacritics 0', prefix='2 3 4')"
     )
+    # `rank` (what ORDER BY rank sorts on inside FTS5): references weigh most, the status not at all
+    op.execute(f"INSERT INTO cases_fts (cases_fts, rank) VALUES ('rank', 'bm25({BM25_WEIGHTS})')")
     op.execute("INSERT INTO case_search_ids (case_id) SELECT id FROM cases ORDER BY created_at, id")
     op.execute(
-        "INSERT INTO cases_fts (rowid, subject, body, summary, refs) "
-        f"SELECT m.n, c.subject, c.body, c.summary, {_sqlite_refs('c')} "
+        "INSERT INTO cases_fts (rowid, subject, body, summary, refs, status) "
+        f"SELECT m.n, c.subject, c.body, c.summary, {_sqlite_refs('c')}, {_sqlite_status('c')} "
         "FROM cases c JOIN case_search_ids m ON m.case_id = c.id"
     )
     for stmt in sqlite_triggers():
@@ -207,4 +227,5 @@ def downgrade() -> None:
         op.execute("DROP TABLE IF EXISTS cases_fts")
         op.execute("DROP TABLE IF EXISTS case_search_ids")
     op.drop_table("case_counts")
+    op.execute("DROP INDEX IF EXISTS ix_cases_reason_order")
     op.execute("DROP INDEX IF EXISTS ix_cases_order")
