@@ -312,7 +312,9 @@ def run(settings: Settings, n: int, progress: Callable[[str, int], Callable[[int
             figures = measure(engine, runs)
         finally:
             engine.dispose()
-        results["databases"][name] = {"build_s": None if built_s is None else round(built_s, 1), "figures": [f.as_json() for f in figures]}
+        results["databases"][name] = {
+            "build_s": None if built_s is None else round(built_s, 1), "figures": [f.as_json() for f in figures],
+        }
     return results
 
 

@@ -45,7 +45,7 @@ def _allowed(role: str, perm: str | tuple[str, ...]) -> bool:
     return any(allowed(role, p) for p in perms)
 
 
-def _sign_in_at(url_path: str, default: bool = False) -> st.Page:  # type: ignore[name-defined]
+def _sign_in_at(url_path: str, default: bool = False) -> st.Page:
     return st.Page("views/sign_in.py", title="Sign in", icon=":material/login:", url_path=url_path, default=default)
 
 

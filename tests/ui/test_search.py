@@ -206,7 +206,7 @@ def _fill(engine: Engine, n: int, seed: int = 3) -> list[str]:
     with engine.begin() as conn:
         conn.execute(insert(t.raw_messages), raws)
         conn.execute(insert(t.cases), cases)
-    return [c["id"] for c in cases]
+    return [str(c["id"]) for c in cases]
 
 
 FILTERS: list[q.QueueFilters] = [

@@ -25,7 +25,6 @@ from functools import lru_cache
 from typing import Any, NamedTuple
 
 import pandas as pd
-from sqlalchemy.dialects.postgresql import TSQUERY
 from sqlalchemy import (
     Engine,
     Integer,
@@ -44,6 +43,7 @@ from sqlalchemy import (
     tuple_,
     union_all,
 )
+from sqlalchemy.dialects.postgresql import TSQUERY
 
 from agents.ports import Clock
 from agents.state import User
