@@ -157,6 +157,47 @@ def test_search_combines_with_filters_and_status(five: Engine) -> None:
     assert [r.id for r in page.rows] == ["case-mention"]
 
 
+def test_words_match_whole_and_a_star_asks_for_a_prefix(five: Engine) -> None:
+    assert ids(five, "reef") == []  # a word is whole: no merge of every word it begins
+    assert ids(five, "reef*") == ["case-reefer", "case-mention"]
+    assert ids(five, "commerc* invoice") == ["case-customs"]
+    assert ids(five, "CAIU771") == ["case-reefer"]  # a term with a digit is a prefix: a reference typed in part
+    assert ids(five, "customs-hold") == ["case-customs"]  # a phrase of words
+
+
+def test_the_status_in_the_index_follows_the_case(five: Engine) -> None:
+    review = q.QueueFilters(search="invoice")
+    assert [r.id for r in q.queue_page(five, review, NOW).rows] == ["case-customs"]
+    for status, found in (("approved", []), ("needs_classification", ["case-customs"])):
+        with five.begin() as conn:
+            conn.execute(update(t.cases).where(t.cases.c.id == "case-customs").values(status=status))
+        assert [r.id for r in q.queue_page(five, review, NOW).rows] == found
+        page = q.queue_page(five, q.QueueFilters(statuses=("approved",), search="invoice"), NOW)
+        assert [r.id for r in page.rows] == ([] if found else ["case-customs"]) and page.total == len(page.rows)
+
+
+def test_many_matches_on_postgresql_are_listed_in_queue_order(
+    five: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the passing mention now comes first in queue order; the reefer failure still ranks first
+    with five.begin() as conn:
+        conn.execute(update(t.cases).where(t.cases.c.id == "case-mention").values(priority="P1"))
+        conn.execute(update(t.cases).where(t.cases.c.id == "case-reefer").values(priority="P4"))
+    search = q.QueueFilters(statuses=(), search="reefer")
+    assert [r.id for r in q.queue_page(five, search, NOW).rows] == ["case-reefer", "case-mention"]
+    monkeypatch.setattr(q, "RANK_MAX", 1)
+    q._rows_template.cache_clear()
+    try:
+        page = q.queue_page(five, search, NOW)
+    finally:
+        q._rows_template.cache_clear()
+    order = [r.id for r in page.rows]
+    if five.dialect.name == "postgresql":  # more matches than RANK_MAX: queue order
+        assert order == ["case-mention", "case-reefer"] and page.total == 2
+    else:  # SQLite ranks every match inside FTS5
+        assert order == ["case-reefer", "case-mention"]
+
+
 def test_the_index_follows_updates_and_deletes(five: Engine) -> None:
     with five.begin() as conn:
         conn.execute(update(t.cases).where(t.cases.c.id == "case-damaged").values(

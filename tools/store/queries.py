@@ -67,6 +67,7 @@ UNASSIGNED = "(unassigned)"
 MAX_PAGE_SIZE = 200
 SEARCH_MAX = 100  # characters of a search term; longer input is cut, never an error
 COUNT_CAP = 10_000  # a total that needs counting rows stops here and shows as "10,000+"
+RANK_MAX = 500  # PostgreSQL: a search with more matches than this lists them in queue order, not ranked
 
 # Columns the queue list shows: redacted text and metadata only.
 _QUEUE_COLUMNS = (
@@ -422,11 +423,15 @@ def _search_source(shape: _Shape) -> tuple[Any, Any, Any]:
     statuses are inside the index query (`:st` on PostgreSQL, inside `:q` on SQLite), so a status filter is
     an intersection in the index, not a check of every matching row."""
     if shape.dialect == "postgresql":
-        tsq = func.to_tsquery(literal_column("'simple'::regconfig"), bindparam("q", type_=String))
+        tsq = _tsq()
         wanted = tsq.op("&&")(cast(bindparam("st", type_=String), TSQUERY)) if shape.statuses else tsq
         return t.cases, _TSV.op("@@")(wanted), func.ts_rank(_TSV, tsq).desc()
     source = _FTS.join(_FTS_IDS, _FTS_IDS.c.n == _FTS.c.rowid).join(t.cases, t.cases.c.id == _FTS_IDS.c.case_id)
     return source, _FTS_TABLE.op("MATCH")(bindparam("q", type_=String)), _BM25.asc()
+
+
+def _tsq() -> Any:
+    return func.to_tsquery(literal_column("'simple'::regconfig"), bindparam("q", type_=String))
 
 
 def _only_statuses(shape: _Shape) -> bool:
@@ -466,9 +471,26 @@ def _rows_template(shape: _Shape) -> Any:
             return select(*cols, c.body).select_from(source).order_by(hits.c.r, hits.c.n)
         source, match, rank = _search_source(shape)
         where = _bound_where(shape, with_statuses=False)
-        return select(*cols, c.body).select_from(source).where(match, *where).order_by(
-            rank, *_queue_order()
-        ).limit(lim).offset(off)
+        if shape.dialect == "postgresql":
+            # Ranked in the pass that counts the matches, on their keys only; the page's 50 rows are read
+            # after (the wide columns of every match would cost more than the search). ts_rank reads each
+            # match's TOASTed tsvector, so above RANK_MAX matches the page is in queue order instead (a
+            # ranking of that many near-alike cases is noise, and it would cost more than the rest).
+            total = func.count().over()
+            score = case((total <= RANK_MAX, func.ts_rank(_TSV, _tsq())), else_=literal_column("0"))
+            hits = (
+                select(c.id.label("id"), _prio_key().label("prio_key"), c.created_at.label("created_at"),
+                       score.label("score"), total.label("match_total"))
+                .select_from(source).where(match, *where)
+                .order_by(score.desc(), *_queue_order()).limit(lim).offset(off)
+                .subquery("hits")
+            )
+            return (
+                select(*cols, c.body, hits.c.match_total).select_from(hits.join(t.cases, c.id == hits.c.id))
+                .order_by(hits.c.score.desc(), hits.c.prio_key, hits.c.created_at, hits.c.id)
+            )
+        found = select(*cols, c.body).select_from(source).where(match, *where)
+        return found.order_by(rank, *_queue_order()).limit(lim).offset(off)
     keyset = []
     if shape.after:
         key_type = t.cases.c.created_at.type
@@ -558,12 +580,6 @@ def _capped_count(
     return (COUNT_CAP, True) if n > COUNT_CAP else (n, False)
 
 
-@lru_cache(maxsize=64)
-def _with_total(stmt: Any) -> Any:
-    """The page statement with the number of all its matching rows on every row (`match_total`)."""
-    return stmt.add_columns(func.count().over().label("match_total"))
-
-
 def queue_page(
     engine: Engine, filters: QueueFilters, now: datetime, page: int = 1, page_size: int = 50,
     after: QueueKey | None = None,
@@ -588,7 +604,7 @@ def queue_page(
             # (a second scan only when the page asked for is past the end)
             page = max(1, int(page))
             stmt, params = _rows_stmt(dialect, filters, now, query, (page - 1) * page_size, page_size)
-            rows = conn.execute(_with_total(stmt), params).all()
+            rows = conn.execute(stmt, params).all()
             total, capped = (int(rows[0]._mapping["match_total"]), False) if rows else (0, False)
             if not rows and page > 1:
                 total, capped = _capped_count(conn, dialect, filters, now, query)

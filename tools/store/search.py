@@ -3,18 +3,22 @@ GIN index on PostgreSQL, the `case_counts` delta table on both).
 
 Search semantics, the same on both databases:
 - The text is cut into tokens: lower case, every run of characters that are not letters or digits separates
-  two tokens (so `%`, `_` and `*` are punctuation, never wildcards).
+  two tokens (so `%` and `_` are punctuation, never wildcards; a `*` at the end of a word asks for a prefix).
 - A query term matches a case when its tokens appear as a phrase, the last one as a prefix when it has a
   digit or the term ends with `*` (`PO-55102` finds "PO-55102" and "po 55102"; `1Z` finds every token
   starting with 1z; `reefer` finds the word reefer, `reef*` also "reefers"), or when its
-  letters and digits together prefix one of the case's references written without punctuation
+  letters and digits together (when they have a digit) prefix one of the case's references written without
+  punctuation
   (`PO55102` and `8812 3390`'s `88123390` find "PO-55102" and "8812-3390").
 - Every term must match (AND), or all the terms together prefix a reference without punctuation
   (`MSCU 1234565`). A term with no letter or digit is ignored; a query made only of such terms matches
   nothing.
 - Indexed: the redacted subject, body and summary, the references (`reference_keys`) and the case id. Never
   `raw_messages`.
-- Ranked by BM25 (SQLite) or ts_rank (PostgreSQL), references weighted highest, then the queue order.
+- Ranked by BM25 (SQLite; equal ranks: the older case first) or ts_rank (PostgreSQL; equal ranks: queue
+  order), references weighted highest. On PostgreSQL a search with more than `queries.RANK_MAX` matches lists
+  them in queue order (ts_rank reads every match's tsvector).
+- The statuses asked for are part of the index query (see migration 0006_search).
 """
 
 from __future__ import annotations
@@ -85,12 +89,15 @@ def fts5_match(query: SearchQuery, statuses: Sequence[str] = ()) -> str:
     parts = []
     for term in query.terms:
         phrase = f'{_TEXT_COLUMNS} : "{" ".join(term.tokens)}"' + ("*" if term.prefix else "")
-        if len(term.tokens) > 1:
+        if len(term.tokens) > 1 and _has_digit(term.compact):
             parts.append(f'({phrase} OR refs : "{term.compact}"*)')
         else:
             parts.append(f"({phrase})")
     # "MSCU 1234565": the terms together may be one reference written with spaces
-    text = f'({" AND ".join(parts)}) OR refs : "{query.compact}"*' if len(query.terms) > 1 else " AND ".join(parts)
+    text = " AND ".join(parts)
+    if len(query.terms) > 1 and _has_digit(query.compact):
+        text = f'({text}) OR refs : "{query.compact}"*'
+
     if not statuses:
         return text
     wanted = " OR ".join(f'"{status_token(s)}"' for s in dict.fromkeys(statuses))
@@ -113,13 +120,18 @@ def tsquery(query: SearchQuery) -> str:
     parts = []
     for term in query.terms:
         phrase = " <-> ".join([*term.tokens[:-1], term.tokens[-1] + (":*" if term.prefix else "")])
-        if len(term.tokens) > 1:
+        if len(term.tokens) > 1 and _has_digit(term.compact):
             parts.append(f"(({phrase}) | {term.compact}:*)")
         else:
             parts.append(f"({phrase})")
-    if len(query.terms) > 1:
+    if len(query.terms) > 1 and _has_digit(query.compact):
         return f"({' & '.join(parts)}) | {query.compact}:*"
     return " & ".join(parts)
+
+
+def _has_digit(text: str) -> bool:
+    """References have digits; the letters of words run together are not worth a prefix lookup."""
+    return any(ch.isdigit() for ch in text)
 
 
 # ------------------------------------------------------------------------------------------ snippets
