@@ -67,7 +67,9 @@ UNASSIGNED = "(unassigned)"
 MAX_PAGE_SIZE = 200
 SEARCH_MAX = 100  # characters of a search term; longer input is cut, never an error
 COUNT_CAP = 10_000  # a total that needs counting rows stops here and shows as "10,000+"
-RANK_MAX = 500  # PostgreSQL: a search with more matches than this lists them in queue order, not ranked
+# A search with more matches than this is not ranked (ranking that many near-alike cases is noise, and it
+# costs more than the rest of the page): queue order on PostgreSQL, in the order they came in on SQLite (rowid order, no bm25).
+RANK_MAX = 500
 
 # Columns the queue list shows: redacted text and metadata only.
 _QUEUE_COLUMNS = (
@@ -345,6 +347,7 @@ class _Shape(NamedTuple):
     sla_breached: bool | None
     search: bool
     after: bool = False  # keyset paging: rows after a given queue key
+    unranked: bool = False  # SQLite: a search with more than RANK_MAX matches, in the order they came in
 
 
 QueueKey = tuple[str, datetime, str]  # (coalesce(priority, 'P9'), created_at, id): a row's place in the queue
@@ -442,16 +445,18 @@ def _only_statuses(shape: _Shape) -> bool:
     )
 
 
-def _fts_ranked() -> Any:
+def _fts_ranked(unranked: bool = False) -> Any:
     """SQLite, a search with no filter but the statuses: FTS5 alone ranks its matches (`ORDER BY rank`, in
     C, the statuses already in the MATCH) and hands back one page of rowids; only those rows are joined to
-    `cases`. Equal ranks: the older case first (`case_search_ids.n` follows creation)."""
+    `cases`. Equal ranks: the older case first (`case_search_ids.n` follows creation). `unranked` (more
+    than RANK_MAX matches): the oldest first, read in rowid order without computing bm25."""
     lim, off = bindparam("lim", type_=Integer), bindparam("off", type_=Integer)
+    order = (_FTS.c.rowid,) if unranked else (literal_column("rank"), _FTS.c.rowid)
     return (
-        select(_FTS.c.rowid.label("n"), literal_column("rank").label("r"))
+        select(_FTS.c.rowid.label("n"), (literal_column("0") if unranked else literal_column("rank")).label("r"))
         .select_from(_FTS)
         .where(_FTS_TABLE.op("MATCH")(bindparam("q", type_=String)))
-        .order_by(literal_column("rank"), _FTS.c.rowid)
+        .order_by(*order)
         .limit(lim)
         .offset(off)
         .subquery("hits")
@@ -466,7 +471,7 @@ def _rows_template(shape: _Shape) -> Any:
     lim, off = bindparam("lim", type_=Integer), bindparam("off", type_=Integer)
     if shape.search:
         if shape.dialect != "postgresql" and _only_statuses(shape):
-            hits = _fts_ranked()
+            hits = _fts_ranked(shape.unranked)
             source = hits.join(_FTS_IDS, _FTS_IDS.c.n == hits.c.n).join(t.cases, c.id == _FTS_IDS.c.case_id)
             return select(*cols, c.body).select_from(source).order_by(hits.c.r, hits.c.n)
         source, match, rank = _search_source(shape)
@@ -558,7 +563,7 @@ def _count_template(shape: _Shape) -> Any:
 
 def _rows_stmt(
     dialect: str, filters: QueueFilters, now: datetime, query: fts.SearchQuery, offset: int, limit: int,
-    after: QueueKey | None = None,
+    after: QueueKey | None = None, unranked: bool = False,
 ) -> tuple[Any, dict[str, Any]]:
     keyset = after is not None and not query.terms
     if keyset:
@@ -568,7 +573,7 @@ def _rows_stmt(
         params |= {"after_prio": after[0], "after_created": after[1], "after_id": after[2]}
     statuses = list(dict.fromkeys(filters.statuses)) or list(ALL_STATUSES)
     params |= {f"status_{i}": status for i, status in enumerate(statuses)}
-    return _rows_template(_shape(dialect, filters, query, keyset)), params
+    return _rows_template(_shape(dialect, filters, query, keyset)._replace(unranked=unranked)), params
 
 
 def _capped_count(
@@ -618,7 +623,8 @@ def queue_page(
                 total, capped = _capped_count(conn, dialect, filters, now, query)
             pages = max(1, -(-total // page_size))
             page = max(1, int(page)) if capped else max(1, min(int(page), pages))
-            stmt, params = _rows_stmt(dialect, filters, now, query, (page - 1) * page_size, page_size, after)
+            stmt, params = _rows_stmt(dialect, filters, now, query, (page - 1) * page_size, page_size, after,
+                                      unranked=bool(query.terms) and (capped or total > RANK_MAX))
             rows = conn.execute(stmt, params).all()
     if delta_rows > fts.COMPACT_AT:
         fts.compact_counts(engine)
