@@ -68,7 +68,7 @@ MAX_PAGE_SIZE = 200
 SEARCH_MAX = 100  # characters of a search term; longer input is cut, never an error
 COUNT_CAP = 10_000  # a total that needs counting rows stops here and shows as "10,000+"
 # A search with more matches than this is not ranked (ranking that many near-alike cases is noise, and it
-# costs more than the rest of the page): queue order on PostgreSQL, in the order they came in on SQLite (rowid order, no bm25).
+# costs more than the rest of the page): queue order on PostgreSQL, the order they came in on SQLite.
 RANK_MAX = 500
 
 # Columns the queue list shows: redacted text and metadata only.
