@@ -69,8 +69,8 @@ def test_the_odoo_ticket_links_to_the_case_address(triaged: Any) -> None:
 
     from tools.store import schema as t
 
-    rt = triaged.runtime()
-    with rt.engine.connect() as conn:
+    engine = triaged.app().engine
+    with engine.connect() as conn:
         row = conn.execute(select(t.cases).where(t.cases.c.id == triaged.ids["refused"])).one()
     case = dispatch_case_from_row(row, "http://127.0.0.1:8501/")
     assert case.case_url == f"http://127.0.0.1:8501/case?id={triaged.ids['refused']}"
