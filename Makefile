@@ -40,6 +40,7 @@ lint: setup
 bench: setup
 	.venv/bin/triage bench
 	.venv/bin/triage bench --api
+	.venv/bin/triage bench --queue 100000
 
 EVAL_SETS := --dataset evals/datasets/test_a.jsonl --dataset evals/datasets/test_b.jsonl
 EVAL_HOME := var/eval-home

@@ -208,6 +208,10 @@ def bench_settings(settings: Settings) -> Settings:
 
 
 def cmd_bench(args: argparse.Namespace, app: App) -> int:
+    if getattr(args, "queue", None):
+        from agents.bench_queue import cmd_bench_queue
+
+        return cmd_bench_queue(args, app)
     from agents.terminal import console, out, progress_bar
 
     if getattr(args, "api", False):  # the API's accept latency under load: agents/bench_api.py

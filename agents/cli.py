@@ -237,6 +237,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--stages", action="store_true", help="also time each stage of the pipeline (ms per message)")
     p.add_argument("--api", action="store_true", help="instead: the API's p95 to accept a signed message, 8 at a time")
     p.add_argument("--no-backlog", action="store_true", help="skip the backlog-in-batches figure")
+    p.add_argument("--queue", type=int, nargs="?", const=100_000, default=None, metavar="N",
+                   help="instead: the review queue's queries on N cases (default 100,000), new path vs old")
+    p.add_argument("--reuse", action="store_true", help="with --queue: reuse the stores a previous run built")
+    p.add_argument("--database", choices=("sqlite", "postgresql"), help="with --queue: only this database")
     p.set_defaults(func=_lazy("agents.bench", "cmd_bench"))
 
     p = sub.add_parser("demo", help="set up, ingest the sample inbox, dispatch, and serve the app")

@@ -102,5 +102,6 @@ def test_migrations_match_the_schema_module(engine) -> None:
     from alembic.runtime.migration import MigrationContext
 
     with engine.connect() as conn:
-        diffs = compare_metadata(MigrationContext.configure(conn), t.metadata)
+        context = MigrationContext.configure(conn, opts={"include_name": t.include_name})
+        diffs = compare_metadata(context, t.metadata)
     assert diffs == []

@@ -143,7 +143,7 @@ def test_action_queue_builds_the_case_from_the_store(engine: Engine) -> None:
     assert ids == [row.id]
     p = row.payload
     assert p["partner_id"] == 7 and "stuck at hub" in p["description"] and "Delay &lt;PERSON_1&gt;" in p["description"]
-    assert 'href="http://ui.example/?case=c5"' in p["description"]
+    assert 'href="http://ui.example/case?id=c5"' in p["description"]
 
 
 # ---------------------------------------------------------------------- PostgreSQL (FOR UPDATE SKIP LOCKED)

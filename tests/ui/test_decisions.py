@@ -162,7 +162,7 @@ def _reroute_pending(triaged: Any) -> str:
 def test_supervisor_approves_a_reroute(triaged: Any, app: Any) -> None:
     approval_id = _reroute_pending(triaged)
     at = app("supervisor").run()
-    at.switch_page("pages/inbox.py").run()
+    at.switch_page("views/inbox.py").run()
     assert not at.exception
     page = texts(at)
     assert "Reroute" in page and triaged.ids["refused"] in page
@@ -185,7 +185,7 @@ def test_supervisor_approves_a_reroute(triaged: Any, app: Any) -> None:
 def test_supervisor_declines_only_with_a_comment(triaged: Any, app: Any) -> None:
     approval_id = _reroute_pending(triaged)
     at = app("supervisor").run()
-    at.switch_page("pages/inbox.py").run()
+    at.switch_page("views/inbox.py").run()
     at.button(key=f"decline_{approval_id}").click().run()
     assert "Say why you decline" in texts(at)
     assert _approvals(triaged, triaged.ids["refused"])[0]["status"] == "pending"
@@ -205,7 +205,7 @@ def test_inbox_refuses_customer_service_with_a_red_message(triaged: Any, app: An
 
     from tests.ui.conftest import APP
 
-    at = AppTest.from_file(str(APP.parent / "pages" / "inbox.py"), default_timeout=60)
+    at = AppTest.from_file(str(APP.parent / "views" / "inbox.py"), default_timeout=60)
     at.session_state["triage_user"] = {"username": "cs.anna", "role": "customer_service", "via": "local"}
     at.run()
     assert any("approval.decide" in str(e.value) for e in at.error)

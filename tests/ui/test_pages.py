@@ -160,7 +160,7 @@ def test_open_case_from_the_queue(triaged: Any, app: Any) -> None:
     at.selectbox(key="q_open_case").set_value(triaged.ids["customs"])
     at.button(key="q_open").click().run()
     assert not at.exception
-    assert at.query_params.get("case") in (triaged.ids["customs"], [triaged.ids["customs"]])
+    assert at.query_params.get("id") in (triaged.ids["customs"], [triaged.ids["customs"]])
     assert "Message (redacted)" in texts(at)
 
 
@@ -257,7 +257,7 @@ def test_dashboard_charts(triaged: Any, app: Any) -> None:
     service.decide_approval(USERS["supervisor"], item.id, True, "ok")
 
     at = app("ml_owner").run()
-    at.switch_page("pages/dashboard.py").run()
+    at.switch_page("views/dashboard.py").run()
     assert not at.exception, at.exception
     charts = at.get("vega_lite_chart")
     assert len(charts) >= 7  # depth, ageing, by reason, by carrier, approval cycle, acceptance/edit, dispatch
@@ -270,7 +270,7 @@ def test_dashboard_charts(triaged: Any, app: Any) -> None:
 
 def test_dashboard_on_an_empty_period(triaged: Any, app: Any) -> None:
     at = app("customer_service").run()
-    at.switch_page("pages/dashboard.py").run()
+    at.switch_page("views/dashboard.py").run()
     assert not at.exception
     assert "No decided approvals in this period yet." in texts(at)
 
@@ -283,7 +283,7 @@ def test_labelled_export_for_ml_owner(triaged: Any, app: Any) -> None:
 
     triaged.app().decisions.accept(USERS["customer_service"], triaged.ids["weather"])
     at = app("ml_owner").run()
-    at.switch_page("pages/labels.py").run()
+    at.switch_page("views/labels.py").run()
     assert not at.exception
     assert "Reviewed cases: 1" in texts(at)
     at.button(key="export_labels").click().run()
@@ -301,7 +301,7 @@ def test_labelled_export_page_is_not_for_customer_service(triaged: Any, app: Any
     import pytest
 
     with pytest.raises(ValueError):  # not in CS navigation at all
-        at.switch_page("pages/labels.py")
+        at.switch_page("views/labels.py")
 
 
 # ------------------------------------------------------------------------------------------ admin
@@ -309,7 +309,7 @@ def test_labelled_export_page_is_not_for_customer_service(triaged: Any, app: Any
 
 def test_admin_adds_a_user(triaged: Any, app: Any) -> None:
     at = app("admin").run()
-    at.switch_page("pages/admin.py").run()
+    at.switch_page("views/admin.py").run()
     assert not at.exception
     assert "cs.anna" in set(table(at, "username")["username"])
     at.text_input(key="new_username").set_value("cs.bruno")
@@ -330,7 +330,7 @@ def test_supervisor_sees_the_quarantine_but_not_users(triaged: Any, app: Any) ->
     rt.store.quarantine("inbox/broken.eml", "email", "empty_body", "inbox/broken.eml: the body is empty", b"x",
                         datetime.now(UTC))
     at = app("supervisor").run()
-    at.switch_page("pages/admin.py").run()
+    at.switch_page("views/admin.py").run()
     assert not at.exception
     assert not has_table(at, "username")
     q = table(at, "what was wrong")

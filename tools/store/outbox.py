@@ -192,7 +192,7 @@ def dispatch_case_from_row(row: Any, ui_base_url: str) -> DispatchCase:
     text = "\n\n".join(p for p in (row.subject, row.body) if p)
     return DispatchCase(
         case_id=row.id,
-        case_url=f"{ui_base_url.rstrip('/')}/?case={row.id}",
+        case_url=f"{ui_base_url.rstrip('/')}/case?id={row.id}",
         summary=row.summary or "",
         reason=row.reason,
         evidence=str(classification.get("evidence") or ""),

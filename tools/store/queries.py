@@ -1,9 +1,16 @@
 """Read-side queries for the review UI: the paginated work queue and the dashboard's aggregations.
 
-Everything is SQLAlchemy Core so it runs unchanged on SQLite and PostgreSQL. The queue query always
-pages (LIMIT/OFFSET) and filters/sorts on indexed columns (`ix_cases_queue` = status, priority,
-created_at), so it stays fast with tens of thousands of open cases. Only redacted columns are read:
-nothing here touches `raw_messages` (DESIGN invariant 1: the queue view never shows raw text).
+Everything is SQLAlchemy Core so it runs on SQLite and PostgreSQL. The queue (`queue_page`) stays fast at
+100,000+ cases:
+- pages are read in index order (`ix_cases_order`: status, coalesce(priority, 'P9'), created_at, id), one
+  index range per status merged by the database, never a sort of every matching row;
+- search uses the full-text index of migration 0006_search (`tools.store.search`), ranked, with a snippet;
+- the per-status counts and the "N matching" total come from the maintained `case_counts` table when the
+  filters are status, reason, priority and channel only; any other filter counts at most COUNT_CAP rows
+  through an index and shows "10,000+" above that.
+`queue_page_scan` is the previous path (LIKE scan, full counts), kept as the baseline `triage bench --queue`
+measures against. Only redacted columns are read: nothing here touches `raw_messages` (DESIGN invariant 1:
+the queue view never shows raw text).
 
 `ReadService` is the checked entry point the UI uses: it requires `case.view` / `dashboard.view`
 server-side before any query runs.
@@ -14,15 +21,35 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from functools import lru_cache
+from typing import Any, NamedTuple
 
 import pandas as pd
-from sqlalchemy import Engine, Select, and_, case, func, literal_column, or_, select
+from sqlalchemy import (
+    Engine,
+    Integer,
+    Select,
+    String,
+    and_,
+    bindparam,
+    case,
+    cast,
+    column,
+    func,
+    literal_column,
+    or_,
+    select,
+    table,
+    tuple_,
+    union_all,
+)
+from sqlalchemy.dialects.postgresql import TSQUERY
 
 from agents.ports import Clock
 from agents.state import User
 from policies.roles import require
 from tools.store import schema as t
+from tools.store import search as fts
 
 # The statuses a reviewer works on: the default view of the queue.
 REVIEW_STATUSES: tuple[str, ...] = ("awaiting_review", "needs_classification")
@@ -39,6 +66,10 @@ ALL_STATUSES: tuple[str, ...] = (*OPEN_STATUSES, "rejected", "dispatched", "clos
 UNASSIGNED = "(unassigned)"
 MAX_PAGE_SIZE = 200
 SEARCH_MAX = 100  # characters of a search term; longer input is cut, never an error
+COUNT_CAP = 10_000  # a total that needs counting rows stops here and shows as "10,000+"
+# A search with more matches than this is not ranked (ranking that many near-alike cases is noise, and it
+# costs more than the rest of the page): queue order on PostgreSQL, the order they came in on SQLite.
+RANK_MAX = 500
 
 # Columns the queue list shows: redacted text and metadata only.
 _QUEUE_COLUMNS = (
@@ -112,6 +143,7 @@ class QueueRow:
     created_at: datetime
     age: timedelta
     sla_breached: bool
+    match: str = ""  # with a search: where it matched, the matching words in «»
 
     @property
     def age_text(self) -> str:
@@ -125,14 +157,32 @@ class QueuePage:
     page: int  # 1-based
     page_size: int
     counts: dict[str, int] = field(default_factory=dict)  # per status, all cases (not only this page)
+    total_capped: bool = False  # True: at least `total` cases match (counting stopped at COUNT_CAP)
+
+    @property
+    def last_key(self) -> tuple[str, datetime, str] | None:
+        """The last row's place in the queue order: `after` for the next page (keyset paging)."""
+        if not self.rows:
+            return None
+        last = self.rows[-1]
+        return (last.priority or "P9", last.created_at, last.id)
 
     @property
     def pages(self) -> int:
         return max(1, -(-self.total // self.page_size))
 
+    @property
+    def total_text(self) -> str:
+        return f"{self.total:,}+" if self.total_capped else f"{self.total:,}"
+
+    @property
+    def pages_text(self) -> str:
+        return f"{self.pages:,}+" if self.total_capped else f"{self.pages:,}"
+
     def frame(self) -> pd.DataFrame:
         """The page as a DataFrame for `st.dataframe` (redacted columns only)."""
-        return pd.DataFrame(
+        searched = any(r.match for r in self.rows)
+        frame = pd.DataFrame(
             [
                 {
                     "case": r.id,
@@ -147,14 +197,16 @@ class QueuePage:
                     "SLA": "BREACHED" if r.sla_breached else "",
                     "subject": r.subject or "",
                     "references": r.reference_keys or "",
+                    "match": r.match,
                 }
                 for r in self.rows
             ],
             columns=[
                 "case", "priority", "age", "status", "reason", "confidence", "channel", "carrier",
-                "assignee", "SLA", "subject", "references",
+                "assignee", "SLA", "subject", "references", "match",
             ],
         )
+        return frame if searched else frame.drop(columns=["match"])
 
 
 def _like_pattern(term: str) -> str:
@@ -163,10 +215,30 @@ def _like_pattern(term: str) -> str:
 
 
 def _where(filters: QueueFilters, now: datetime) -> list[Any]:
+    """The old path's WHERE: the filters and a LIKE scan per search term."""
     c = t.cases.c
     where: list[Any] = []
     if filters.statuses:
         where.append(c.status.in_(list(filters.statuses)))
+    where += _filter_where(filters, now)
+    for term in filters.search.strip()[:SEARCH_MAX].split():
+        pattern = _like_pattern(term)
+        where.append(
+            or_(
+                c.reference_keys.ilike(pattern, escape="\\"),
+                c.subject.ilike(pattern, escape="\\"),
+                c.body.ilike(pattern, escape="\\"),
+                c.summary.ilike(pattern, escape="\\"),
+                c.id.ilike(pattern, escape="\\"),
+            )
+        )
+    return where
+
+
+def _filter_where(filters: QueueFilters, now: datetime) -> list[Any]:
+    """Every filter except the statuses and the search."""
+    c = t.cases.c
+    where: list[Any] = []
     if filters.reasons:
         where.append(c.reason.in_(list(filters.reasons)))
     if filters.priorities:
@@ -189,22 +261,11 @@ def _where(filters: QueueFilters, now: datetime) -> list[Any]:
         where.append(and_(c.sla_due.isnot(None), c.sla_due < now))
     elif filters.sla_breached is False:
         where.append(or_(c.sla_due.is_(None), c.sla_due >= now))
-    for term in filters.search.strip()[:SEARCH_MAX].split():
-        pattern = _like_pattern(term)
-        where.append(
-            or_(
-                c.reference_keys.ilike(pattern, escape="\\"),
-                c.subject.ilike(pattern, escape="\\"),
-                c.body.ilike(pattern, escape="\\"),
-                c.summary.ilike(pattern, escape="\\"),
-                c.id.ilike(pattern, escape="\\"),
-            )
-        )
     return where
 
 
 def queue_select(filters: QueueFilters, now: datetime, page: int = 1, page_size: int = 50) -> Select[Any]:
-    """The page query: filters, then priority (P1 first), then age (oldest first), then LIMIT/OFFSET."""
+    """The old path's page query: filters, then priority (P1 first), then age (oldest first), LIMIT/OFFSET."""
     page_size = max(1, min(int(page_size), MAX_PAGE_SIZE))
     page = max(1, int(page))
     c = t.cases.c
@@ -218,10 +279,11 @@ def queue_select(filters: QueueFilters, now: datetime, page: int = 1, page_size:
     )
 
 
-def queue_page(
+def queue_page_scan(
     engine: Engine, filters: QueueFilters, now: datetime, page: int = 1, page_size: int = 50
 ) -> QueuePage:
-    """One page of the queue, the total matching the filters, and counts per status."""
+    """The old path (before migration 0006): LIKE search, every matching row counted, counts per status by
+    GROUP BY over the table. Kept as the baseline of `triage bench --queue`; the UI uses `queue_page`."""
     page_size = max(1, min(int(page_size), MAX_PAGE_SIZE))
     where = _where(filters, now)
     with engine.connect() as conn:
@@ -230,23 +292,352 @@ def queue_page(
         page = max(1, min(int(page), pages))
         rows = conn.execute(queue_select(filters, now, page, page_size)).all()
         counts = _status_counts(conn)
-    out: list[QueueRow] = []
+    out = [_queue_row(r._mapping, now) for r in rows]
+    return QueuePage(rows=out, total=total, page=page, page_size=page_size, counts=counts)
+
+
+def _queue_row(m: Any, now: datetime, match: str = "") -> QueueRow:
+    created = utc(m["created_at"]) or now
+    received = utc(m["received_at"])
+    due = utc(m["sla_due"])
+    return QueueRow(
+        **{k: m[k] for k in _QUEUE_COLUMNS if k not in ("sla_due", "received_at", "created_at")},
+        sla_due=due,
+        received_at=received,
+        created_at=created,
+        age=now - (received or created),
+        sla_breached=bool(due is not None and due < now and m["status"] in OPEN_STATUSES),
+        match=match,
+    )
+
+
+# ------------------------------------------------------------------------------------- the indexed path
+
+_FTS = table("cases_fts", column("rowid"))
+_FTS_IDS = table("case_search_ids", column("n"), column("case_id"))
+_FTS_TABLE: Any = literal_column("cases_fts")
+_TSV: Any = literal_column("cases.search_tsv")
+# bm25 weights per FTS5 column: subject, body, summary, refs (references and the case id)
+_BM25 = func.bm25(_FTS_TABLE, *[literal_column(w) for w in ("2.0", "1.0", "1.5", "4.0", "0.0")])
+
+
+def _prio_key() -> Any:
+    """The sort key of `ix_cases_order`: P1..P4, then cases without a priority yet (on both databases)."""
+    return func.coalesce(t.cases.c.priority, literal_column("'P9'"))
+
+
+def _queue_order() -> tuple[Any, ...]:
+    c = t.cases.c
+    return (_prio_key(), c.created_at, c.id)
+
+
+class _Shape(NamedTuple):
+    """What a queue query's SQL depends on (its values are bound parameters): one statement per shape,
+    built once per process; building a statement costs more than SQLite takes to run it."""
+
+    dialect: str
+    statuses: tuple[str, ...]
+    reasons: bool
+    priorities: bool
+    channels: bool
+    carriers: bool
+    assignees: tuple[bool, bool]  # (named assignees, UNASSIGNED)
+    min_confidence: bool
+    max_confidence: bool
+    sla_breached: bool | None
+    search: bool
+    after: bool = False  # keyset paging: rows after a given queue key
+    unranked: bool = False  # SQLite: a search with more than RANK_MAX matches, in the order they came in
+
+
+QueueKey = tuple[str, datetime, str]  # (coalesce(priority, 'P9'), created_at, id): a row's place in the queue
+
+
+def _shape(dialect: str, filters: QueueFilters, query: fts.SearchQuery, after: bool = False) -> _Shape:
+    named = any(a != UNASSIGNED for a in filters.assignees)
+    return _Shape(
+        dialect, tuple(dict.fromkeys(filters.statuses)), bool(filters.reasons), bool(filters.priorities),
+        bool(filters.channels), bool(filters.carriers), (named, UNASSIGNED in filters.assignees),
+        filters.min_confidence is not None, filters.max_confidence is not None, filters.sla_breached,
+        bool(query.terms), after and not query.terms,
+    )
+
+
+def _params(filters: QueueFilters, now: datetime, query: fts.SearchQuery, dialect: str) -> dict[str, Any]:
+    params: dict[str, Any] = {
+        "statuses": list(dict.fromkeys(filters.statuses)),
+        "reasons": list(filters.reasons),
+        "priorities": list(filters.priorities),
+        "channels": list(filters.channels),
+        "carriers": list(filters.carriers),
+        "assignees": [a for a in filters.assignees if a != UNASSIGNED],
+        "min_confidence": filters.min_confidence,
+        "max_confidence": filters.max_confidence,
+        "now": now,
+    }
+    if query.terms:
+        statuses = list(dict.fromkeys(filters.statuses))
+        if dialect == "postgresql":
+            params["q"] = fts.tsquery(query)
+            params["st"] = fts.status_tsquery(statuses) if statuses else None
+        else:
+            params["q"] = fts.fts5_match(query, statuses)  # the statuses inside the MATCH
+    return params
+
+
+def _bound_where(shape: _Shape, with_statuses: bool) -> list[Any]:
+    c = t.cases.c
+    where: list[Any] = []
+    if with_statuses and shape.statuses:
+        where.append(c.status.in_(bindparam("statuses", expanding=True)))
+    for name, present in (("reasons", shape.reasons), ("priorities", shape.priorities),
+                          ("channels", shape.channels), ("carriers", shape.carriers)):
+        if present:
+            # the priority as the queue indexes hold it (a filter value is never NULL, so the same rows)
+            col = {"reasons": c.reason, "priorities": _prio_key(), "channels": c.channel, "carriers": c.carrier}[name]
+            where.append(col.in_(bindparam(name, expanding=True)))
+    named, unassigned = shape.assignees
+    if named or unassigned:
+        parts = [c.assignee.in_(bindparam("assignees", expanding=True))] if named else []
+        if unassigned:
+            parts.append(c.assignee.is_(None))
+        where.append(or_(*parts))
+    if shape.min_confidence:
+        where.append(c.confidence >= bindparam("min_confidence"))
+    if shape.max_confidence:
+        where.append(c.confidence <= bindparam("max_confidence"))
+    if shape.sla_breached is True:
+        where.append(and_(c.sla_due.isnot(None), c.sla_due < bindparam("now")))
+    elif shape.sla_breached is False:
+        where.append(or_(c.sla_due.is_(None), c.sla_due >= bindparam("now")))
+    return where
+
+
+def _counted_exactly(filters: QueueFilters, query: fts.SearchQuery) -> bool:
+    """Filters that `case_counts` can answer (status, reason, priority, channel) and no search."""
+    return not (
+        query or filters.carriers or filters.assignees or filters.min_confidence is not None
+        or filters.max_confidence is not None or filters.sla_breached is not None
+    )
+
+
+def _search_source(shape: _Shape) -> tuple[Any, Any, Any]:
+    """(FROM clause, WHERE term, rank ORDER BY) of a search on this database. The query is `:q`; the
+    statuses are inside the index query (`:st` on PostgreSQL, inside `:q` on SQLite), so a status filter is
+    an intersection in the index, not a check of every matching row."""
+    if shape.dialect == "postgresql":
+        tsq = _tsq()
+        wanted = tsq.op("&&")(cast(bindparam("st", type_=String), TSQUERY)) if shape.statuses else tsq
+        return t.cases, _TSV.op("@@")(wanted), func.ts_rank(_TSV, tsq).desc()
+    source = _FTS.join(_FTS_IDS, _FTS_IDS.c.n == _FTS.c.rowid).join(t.cases, t.cases.c.id == _FTS_IDS.c.case_id)
+    return source, _FTS_TABLE.op("MATCH")(bindparam("q", type_=String)), _BM25.asc()
+
+
+def _tsq() -> Any:
+    return func.to_tsquery(literal_column("'simple'::regconfig"), bindparam("q", type_=String))
+
+
+def _only_statuses(shape: _Shape) -> bool:
+    """No filter but the statuses (which a search answers inside the index)."""
+    return not (
+        shape.reasons or shape.priorities or shape.channels or shape.carriers or any(shape.assignees)
+        or shape.min_confidence or shape.max_confidence or shape.sla_breached is not None
+    )
+
+
+def _fts_ranked(unranked: bool = False) -> Any:
+    """SQLite, a search with no filter but the statuses: FTS5 alone ranks its matches (`ORDER BY rank`, in
+    C, the statuses already in the MATCH) and hands back one page of rowids; only those rows are joined to
+    `cases`. Equal ranks: the older case first (`case_search_ids.n` follows creation). `unranked` (more
+    than RANK_MAX matches): the oldest first, read in rowid order without computing bm25."""
+    lim, off = bindparam("lim", type_=Integer), bindparam("off", type_=Integer)
+    order = (_FTS.c.rowid,) if unranked else (literal_column("rank"), _FTS.c.rowid)
+    return (
+        select(_FTS.c.rowid.label("n"), (literal_column("0") if unranked else literal_column("rank")).label("r"))
+        .select_from(_FTS)
+        .where(_FTS_TABLE.op("MATCH")(bindparam("q", type_=String)))
+        .order_by(*order)
+        .limit(lim)
+        .offset(off)
+        .subquery("hits")
+    )
+
+
+@lru_cache(maxsize=256)
+def _rows_template(shape: _Shape) -> Any:
+    """The page statement for a shape; binds the filter values and `:lim`, `:off`, `:arm_lim`."""
+    c = t.cases.c
+    cols = [getattr(c, name) for name in _QUEUE_COLUMNS]
+    lim, off = bindparam("lim", type_=Integer), bindparam("off", type_=Integer)
+    if shape.search:
+        if shape.dialect != "postgresql" and _only_statuses(shape):
+            hits = _fts_ranked(shape.unranked)
+            source = hits.join(_FTS_IDS, _FTS_IDS.c.n == hits.c.n).join(t.cases, c.id == _FTS_IDS.c.case_id)
+            return select(*cols, c.body).select_from(source).order_by(hits.c.r, hits.c.n)
+        source, match, rank = _search_source(shape)
+        where = _bound_where(shape, with_statuses=False)
+        if shape.dialect == "postgresql":
+            # Ranked in the pass that counts the matches, on their keys only; the page's 50 rows are read
+            # after (the wide columns of every match would cost more than the search). ts_rank reads each
+            # match's TOASTed tsvector, so above RANK_MAX matches the page is in queue order instead (a
+            # ranking of that many near-alike cases is noise, and it would cost more than the rest).
+            total = func.count().over()
+            score = case((total <= RANK_MAX, func.ts_rank(_TSV, _tsq())), else_=literal_column("0"))
+            hits = (
+                select(c.id.label("id"), _prio_key().label("prio_key"), c.created_at.label("created_at"),
+                       score.label("score"), total.label("match_total"))
+                .select_from(source).where(match, *where)
+                .order_by(score.desc(), *_queue_order()).limit(lim).offset(off)
+                .subquery("hits")
+            )
+            return (
+                select(*cols, c.body, hits.c.match_total).select_from(hits.join(t.cases, c.id == hits.c.id))
+                .order_by(hits.c.score.desc(), hits.c.prio_key, hits.c.created_at, hits.c.id)
+            )
+        found = select(*cols, c.body).select_from(source).where(match, *where)
+        return found.order_by(rank, *_queue_order()).limit(lim).offset(off)
+    keyset = []
+    if shape.after:
+        key_type = t.cases.c.created_at.type
+        keyset.append(tuple_(*_queue_order()) > tuple_(
+            bindparam("after_prio", type_=String), bindparam("after_created", type_=key_type),
+            bindparam("after_id", type_=String),
+        ))
+    if shape.carriers or shape.assignees != (False, False):
+        # a carrier or assignee filter can be narrow: let the database start from that column's index
+        where = _bound_where(shape, with_statuses=True) + keyset
+        return select(*cols).where(*where).order_by(*_queue_order()).limit(lim).offset(off)
+    where = _bound_where(shape, with_statuses=False) + keyset
+    statuses = shape.statuses or ALL_STATUSES
+    # The page's keys first, from the index alone (`ix_cases_order` and `ix_cases_reason_order` hold every
+    # column the order, the status, the reason and the priority need), then only those rows are read: an
+    # OFFSET skips index entries, never whole rows.
+    key_cols = (c.id.label("id"), _prio_key().label("prio_key"), c.created_at.label("created_at"))
+    keys: Any
+    if len(statuses) == 1:
+        keys = (
+            select(*key_cols).where(c.status == bindparam("status_0", type_=String), *where)
+            .order_by(*_queue_order()).limit(lim).offset(off).subquery("page")
+        )
+    else:
+        # one index range per status, each already in queue order: the database merges them and reads at
+        # most offset + limit keys per status, instead of sorting every open case
+        arm_lim = bindparam("arm_lim", type_=Integer)
+        arms = [
+            select(*key_cols)
+            .where(c.status == bindparam(f"status_{i}", type_=String), *where)
+            .order_by(*_queue_order())
+            .limit(arm_lim)
+            .subquery()
+            for i in range(len(statuses))
+        ]
+        keys = (
+            union_all(*[select(arm.c.id, arm.c.prio_key, arm.c.created_at) for arm in arms])
+            .order_by(literal_column("prio_key"), literal_column("created_at"), literal_column("id"))
+            .limit(lim)
+            .offset(off)
+            .subquery("page")
+        )
+    return (
+        select(*cols).select_from(keys.join(t.cases, c.id == keys.c.id))
+        .order_by(keys.c.prio_key, keys.c.created_at, keys.c.id)
+    )
+
+
+@lru_cache(maxsize=256)
+def _count_template(shape: _Shape) -> Any:
+    """SELECT count(*) of at most COUNT_CAP + 1 matching rows."""
+    inner: Any
+    if shape.search and shape.dialect != "postgresql" and _only_statuses(shape):
+        # counted inside FTS5 (the statuses are in the MATCH): no row of `cases` is read
+        inner = select(literal_column("1")).select_from(_FTS).where(
+            _FTS_TABLE.op("MATCH")(bindparam("q", type_=String))
+        )
+    elif shape.search:
+        source, match, _rank = _search_source(shape)
+        inner = select(literal_column("1")).select_from(source).where(match, *_bound_where(shape, False))
+    else:
+        inner = select(literal_column("1")).select_from(t.cases).where(*_bound_where(shape, with_statuses=True))
+    return select(func.count()).select_from(inner.limit(COUNT_CAP + 1).subquery())
+
+
+def _rows_stmt(
+    dialect: str, filters: QueueFilters, now: datetime, query: fts.SearchQuery, offset: int, limit: int,
+    after: QueueKey | None = None, unranked: bool = False,
+) -> tuple[Any, dict[str, Any]]:
+    keyset = after is not None and not query.terms
+    if keyset:
+        offset = 0
+    params = _params(filters, now, query, dialect) | {"lim": limit, "off": offset, "arm_lim": offset + limit}
+    if keyset and after is not None:
+        params |= {"after_prio": after[0], "after_created": after[1], "after_id": after[2]}
+    statuses = list(dict.fromkeys(filters.statuses)) or list(ALL_STATUSES)
+    params |= {f"status_{i}": status for i, status in enumerate(statuses)}
+    return _rows_template(_shape(dialect, filters, query, keyset)._replace(unranked=unranked)), params
+
+
+def _capped_count(
+    conn: Any, dialect: str, filters: QueueFilters, now: datetime, query: fts.SearchQuery
+) -> tuple[int, bool]:
+    """(matching cases, True when there are more than COUNT_CAP and the number is COUNT_CAP)."""
+    n = int(conn.execute(_count_template(_shape(dialect, filters, query)),
+                         _params(filters, now, query, dialect)).scalar_one())
+    return (COUNT_CAP, True) if n > COUNT_CAP else (n, False)
+
+
+def queue_page(
+    engine: Engine, filters: QueueFilters, now: datetime, page: int = 1, page_size: int = 50,
+    after: QueueKey | None = None,
+) -> QueuePage:
+    """One page of the queue, the total matching the filters, and counts per status (the indexed path).
+
+    With `after` (the previous page's `last_key`), the page is the rows after that key (keyset paging:
+    page 100 costs what page 1 costs); `page` is then only the number shown. A search ignores `after`."""
+    page_size = max(1, min(int(page_size), MAX_PAGE_SIZE))
+    query = fts.parse(filters.search, SEARCH_MAX)
+    exact = _counted_exactly(filters, query)
+    with engine.connect() as conn:
+        dialect = conn.dialect.name
+        by_status, counted, delta_rows = fts.read_counts(
+            conn, filters.statuses, filters.reasons, filters.priorities, filters.channels
+        )
+        rows: Any = []
+        if query.empty:
+            total, capped = 0, False
+        elif dialect == "postgresql" and query.terms:
+            # one pass: the scan that ranks the matches visits every one of them, so it counts them too
+            # (a second scan only when the page asked for is past the end)
+            page = max(1, int(page))
+            stmt, params = _rows_stmt(dialect, filters, now, query, (page - 1) * page_size, page_size)
+            rows = conn.execute(stmt, params).all()
+            total, capped = (int(rows[0]._mapping["match_total"]), False) if rows else (0, False)
+            if not rows and page > 1:
+                total, capped = _capped_count(conn, dialect, filters, now, query)
+                page = max(1, min(page, -(-total // page_size)))
+                stmt, params = _rows_stmt(dialect, filters, now, query, (page - 1) * page_size, page_size)
+                rows = conn.execute(stmt, params).all()
+        else:
+            if exact:
+                total, capped = counted, False
+            else:
+                total, capped = _capped_count(conn, dialect, filters, now, query)
+            pages = max(1, -(-total // page_size))
+            page = max(1, int(page)) if capped else max(1, min(int(page), pages))
+            stmt, params = _rows_stmt(dialect, filters, now, query, (page - 1) * page_size, page_size, after,
+                                      unranked=bool(query.terms) and (capped or total > RANK_MAX))
+            rows = conn.execute(stmt, params).all()
+    if delta_rows > fts.COMPACT_AT:
+        fts.compact_counts(engine)
+    out = []
     for r in rows:
         m = r._mapping
-        created = utc(m["created_at"]) or now
-        received = utc(m["received_at"])
-        due = utc(m["sla_due"])
-        out.append(
-            QueueRow(
-                **{k: m[k] for k in _QUEUE_COLUMNS if k not in ("sla_due", "received_at", "created_at")},
-                sla_due=due,
-                received_at=received,
-                created_at=created,
-                age=now - (received or created),
-                sla_breached=bool(due is not None and due < now and m["status"] in OPEN_STATUSES),
-            )
-        )
-    return QueuePage(rows=out, total=total, page=page, page_size=page_size, counts=counts)
+        match = fts.snippet(query, (m["summary"], m["body"], m["subject"], m["reference_keys"])) if query else ""
+        out.append(_queue_row(m, now, match))
+    extra = {k: v for k, v in by_status.items() if k not in ALL_STATUSES}
+    return QueuePage(
+        rows=out, total=total, page=page, page_size=page_size,
+        counts={s: by_status.get(s, 0) for s in ALL_STATUSES} | extra, total_capped=capped,
+    )
 
 
 def _status_counts(conn: Any) -> dict[str, int]:
@@ -256,24 +647,42 @@ def _status_counts(conn: Any) -> dict[str, int]:
 
 
 def status_counts(engine: Engine) -> dict[str, int]:
-    """Cases per status (every known status present, zero when none)."""
+    """Cases per status (every known status present, zero when none), from the maintained counts."""
     with engine.connect() as conn:
-        return _status_counts(conn)
+        by_status = fts.read_counts(conn)[0]
+    extra = {k: v for k, v in by_status.items() if k not in ALL_STATUSES}
+    return {s: by_status.get(s, 0) for s in ALL_STATUSES} | extra
+
+
+def _distinct(conn: Any, col: Any) -> list[str]:
+    """Distinct non-null values of an indexed column by hopping from one value to the next in the index
+    (a loose index scan: one lookup per value, not a read of every row)."""
+    name = col.name
+    sql = (
+        f"WITH RECURSIVE d(v) AS (SELECT min({name}) FROM cases "
+        f"UNION ALL SELECT (SELECT min({name}) FROM cases WHERE {name} > d.v) FROM d WHERE d.v IS NOT NULL) "
+        "SELECT v FROM d WHERE v IS NOT NULL"
+    )
+    return [str(v) for v in conn.exec_driver_sql(sql).scalars()]
 
 
 def filter_options(engine: Engine) -> dict[str, list[str]]:
     """Distinct carriers and assignees for the filter widgets (both columns are indexed)."""
     c = t.cases.c
     with engine.connect() as conn:
-        carriers = [v for v in conn.execute(select(c.carrier).where(c.carrier.isnot(None)).distinct()).scalars()]
-        assignees = [v for v in conn.execute(select(c.assignee).where(c.assignee.isnot(None)).distinct()).scalars()]
+        carriers = _distinct(conn, c.carrier)
+        assignees = _distinct(conn, c.assignee)
     return {"carriers": sorted(carriers), "assignees": sorted(assignees)}
 
 
 def explain_queue(engine: Engine, filters: QueueFilters, now: datetime, page_size: int = 50) -> list[str]:
-    """SQLite's EXPLAIN QUERY PLAN for the queue page query (for tests and `make bench`)."""
-    stmt = queue_select(filters, now, 1, page_size)
-    compiled = stmt.compile(engine, compile_kwargs={"literal_binds": True})
+    """SQLite's EXPLAIN QUERY PLAN for the queue page query of the indexed path (for tests)."""
+    stmt, params = _rows_stmt(engine.dialect.name, filters, now, fts.parse(filters.search, SEARCH_MAX), 0, page_size)
+    return _explain(engine, stmt, params)
+
+
+def _explain(engine: Engine, stmt: Any, params: dict[str, Any]) -> list[str]:
+    compiled = stmt.params(params).compile(engine, compile_kwargs={"literal_binds": True})
     with engine.connect() as conn:
         return [str(row[-1]) for row in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {compiled}")]
 
@@ -491,9 +900,11 @@ class ReadService:
         self.engine = engine
         self.clock = clock
 
-    def queue(self, user: User, filters: QueueFilters, page: int = 1, page_size: int = 50) -> QueuePage:
+    def queue(
+        self, user: User, filters: QueueFilters, page: int = 1, page_size: int = 50, after: QueueKey | None = None
+    ) -> QueuePage:
         require(user.role, "case.view", user.username)
-        return queue_page(self.engine, filters, self.clock.now(), page, page_size)
+        return queue_page(self.engine, filters, self.clock.now(), page, page_size, after)
 
     def filter_options(self, user: User) -> dict[str, list[str]]:
         require(user.role, "case.view", user.username)
@@ -530,5 +941,6 @@ __all__ = [
     "ReadService",
     "format_age",
     "queue_page",
+    "queue_page_scan",
     "status_counts",
 ]

@@ -3,14 +3,14 @@
 from alembic import context
 from sqlalchemy import create_engine
 
-from tools.store.schema import metadata
+from tools.store.schema import include_name, metadata
 
 config = context.config
 connection = config.attributes.get("connection")
 
 
 def _run(conn) -> None:
-    context.configure(connection=conn, target_metadata=metadata, render_as_batch=True)
+    context.configure(connection=conn, target_metadata=metadata, render_as_batch=True, include_name=include_name)
     with context.begin_transaction():
         context.run_migrations()
 

@@ -40,14 +40,16 @@ from ui.stock_view import show_stock
 user = require_page("case.view")
 show_flashes()
 
-case_id = st.query_params.get("case") or st.session_state.get("case_id")
+# A case's stable address is `/case?id=<case id>` (links in chat, bookmarks, the Odoo ticket); `?case=` is
+# the older form, still read.
+case_id = st.query_params.get("id") or st.query_params.get("case") or st.session_state.get("case_id")
 if not case_id:
     st.info("Open a case from the queue.")
-    st.page_link("pages/queue.py", label="Back to the queue", icon=":material/arrow_back:")
+    st.page_link("views/queue.py", label="Back to the queue", icon=":material/arrow_back:")
     st.stop()
 st.session_state["case_id"] = case_id
-if st.query_params.get("case") != case_id:
-    st.query_params["case"] = case_id
+if st.query_params.get("id") != case_id or "case" in st.query_params:
+    st.query_params.from_dict({"id": case_id})
 
 try:
     case = read_service().case(user, case_id)
@@ -65,7 +67,7 @@ proposal = Proposal.model_validate(case["proposal"]) if case.get("proposal") els
 classification: dict[str, Any] = case.get("classification") or {}
 refs = parse_references(case.get("refs"))
 
-st.page_link("pages/queue.py", label="Back to the queue", icon=":material/arrow_back:")
+st.page_link("views/queue.py", label="Back to the queue", icon=":material/arrow_back:")
 st.title(case.get("subject") or f"Case {case_id}")
 head = st.columns(5)
 head[0].metric("Status", str(case["status"]).replace("_", " "))

@@ -50,7 +50,7 @@ for item in items:
             st.caption(case["summary"])
         show_stock((case.get("erp") or {}).get("stock"), key=f"stock_{item.id}")
         if st.button("Open the case", key=f"open_{item.id}"):
-            st.switch_page("pages/case.py", query_params={"case": item.case_id})
+            st.switch_page("views/case.py", query_params={"case": item.case_id})
         comment = st.text_input("Comment", key=f"comment_{item.id}", placeholder="required to decline")
         b1, b2, _ = st.columns([1, 1, 4])
         approve = b1.button("Approve", type="primary", key=f"approve_{item.id}", icon=":material/check:")

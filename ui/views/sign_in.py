@@ -11,6 +11,10 @@ from ui.session import _oidc_provider, current_user, oidc_configured, sign_in
 
 st.title("Exception triage")
 st.caption("Review the AI's proposals for logistics exceptions. Sign in to continue.")
+# Opened at a page's address (a bookmark or a shared link): that page opens once signed in.
+_wanted = st.query_params.get("id") or st.query_params.get("case")
+if _wanted:
+    st.info(f"Sign in to open case {_wanted[:60]}.", icon=":material/link:")
 
 if oidc_configured():
     if getattr(st.user, "is_logged_in", False) and current_user() is None:
