@@ -1,7 +1,7 @@
 """queue search index, maintained counts, queue order index
 
 Revision ID: 0006_search
-Revises: 0007_redaction
+Revises: 0004_case_leases
 Create Date: 2026-12-03
 
 The review queue at 100,000 cases (issue 16):
@@ -30,7 +30,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0006_search"
-down_revision = "0007_redaction"
+down_revision = "0004_case_leases"
 branch_labels = None
 depends_on = None
 
