@@ -19,7 +19,8 @@ _ORDER_KINDS = ("sale_order", "po")
 # An identifier the reference patterns did not type (a carrier's own load or consignment number): letters
 # then digits, or digit groups joined by a hyphen or slash; never a date.
 _BARE_ID = re.compile(
-    r"(?<![\w<>/.:-])(?!\d{4}-\d{2}-\d{2})(?:[A-Z]{2,5}[ -]?\d[\d-]{3,}\d|\d{2,}[-/]\d{3,}|\d{3,}-[A-Z]\b|\d{7,})(?![\w>/-])"
+    r"(?<![\w<>/.:-])(?!\d{4}-\d{2}-\d{2})"
+    r"(?:[A-Z]{2,5}[ -]?\d[\d-]{3,}\d|\d{2,}[-/]\d{3,}|\d{3,}-[A-Z]\b|\d{7,})(?![\w>/-])"
 )
 # Words that announce a new delivery date, in the languages the senders write in.
 _ETA = re.compile(
@@ -162,7 +163,10 @@ def _same(a: str, b: str) -> bool:
 
 
 def _kind_word(kind: str) -> str:
-    return {"sale_order": "order", "po": "PO", "awb": "AWB", "pro": "PRO", "bol": "BOL", "customs_entry": "entry"}.get(kind, kind)
+    return _KIND_WORDS.get(kind, kind)
+
+
+_KIND_WORDS = {"sale_order": "order", "po": "PO", "awb": "AWB", "pro": "PRO", "bol": "BOL", "customs_entry": "entry"}
 
 
 def _cap(text: str) -> str:

@@ -32,8 +32,8 @@ from agents.dataset import SEED_DIR, read_labelled, record_to_message
 from agents.settings import Settings
 from agents.state import CHANNELS, PRIORITIES, REASON_CODES, InboundMessage, RedactedMessage
 from evals.metrics import RecordOutcome
-from evals.summary_quality import summary_check
 from evals.split_check import Doc, SplitProblem, check_records, docs_from_file, memory_docs, record_text
+from evals.summary_quality import summary_check
 
 if TYPE_CHECKING:
     from agents.app import App

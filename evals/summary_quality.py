@@ -1,9 +1,10 @@
 """How a case summary reads against a record's labels (the summary metrics of the eval).
 
 Per record: does the summary name the shipment (at least one of the labelled `must_keep` references:
-the labels do not say which one is primary, and several sets list a form or complaint number first), does it carry the new ETA when `expected.new_eta` labels one, does it merely copy
-the subject line, and does it hold any labelled personal data (`must_redact`). `summary_metrics` turns
-the checks into shares; a share without any labelled record is None, shown as "n/a".
+the labels do not say which one is primary, and several sets list a form or complaint number first),
+does it carry the new ETA when `expected.new_eta` labels one, does it merely copy the subject line, and
+does it hold any labelled personal data (`must_redact`). `summary_metrics` turns the checks into shares;
+a share without any labelled record is None, shown as "n/a".
 """
 
 from __future__ import annotations

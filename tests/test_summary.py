@@ -15,7 +15,7 @@ def test_summary_names_shipment_reason_and_new_eta() -> None:
         channel="email",
         subject="Delay container MSCU1234566",
         body="Hi <PERSON_1>, the reefer unit on MSCU1234566 failed at Rotterdam. New ETA 2026-03-14. "
-             "Call <PHONE_NUMBER_1>. More text. And more. And even more sentences here.",
+        "Call <PHONE_NUMBER_1>. More text. And more. And even more sentences here.",
     )
     refs = extract_references(message)
     result = Classification(reason="equipment_failure", confidence=0.9, evidence="the reefer unit failed")
@@ -38,8 +38,8 @@ def test_summary_says_what_happened_not_the_subject_and_gives_the_next_step() ->
         channel="email",
         subject="TEMPERATURE EXCURSION - AWB 057-33920644 - insulin pens quarantined",
         body="Dear <PERSON_1>,\n\nTEMPERATURE EXCURSION - AWB 057-33920644 - insulin pens quarantined\n"
-             "The data logger on AWB 057-33920644 (your PO 4500012345) shows 14 hours above 8 C at the hub. "
-             "The pens are quarantined pending a QA decision.",
+        "The data logger on AWB 057-33920644 (your PO 4500012345) shows 14 hours above 8 C at the hub. "
+        "The pens are quarantined pending a QA decision.",
     )
     refs = extract_references(message)
     result = Classification(reason="damaged", confidence=0.9, evidence="TEMPERATURE EXCURSION")
@@ -54,18 +54,22 @@ def test_new_eta_follows_an_eta_word_in_any_language_and_skips_the_old_date() ->
     message = RedactedMessage(
         channel="email",
         body="Die Zustellung verschiebt sich voraussichtlich auf den 2026-01-16. "
-             "The revised ETA Genoa is 2026-12-19 instead of 2026-12-07.",
+        "The revised ETA Genoa is 2026-12-19 instead of 2026-12-07.",
     )
     refs = extract_references(message)
     assert new_eta(message, refs) == "2026-01-16"
-    late = RedactedMessage(channel="email", body="Vessel omits the port: revised ETA Genoa is 2026-12-19 instead of 2026-12-07.")
+    body = "Vessel omits the port: revised ETA Genoa is 2026-12-19 instead of 2026-12-07."
+    late = RedactedMessage(channel="email", body=body)
     assert new_eta(late, extract_references(late)) == "2026-12-19"
 
 
 def test_an_untyped_load_number_still_names_the_shipment() -> None:
     message = RedactedMessage(channel="portal", body="running late, wont make 7712-905 before they close, tomorrow 8am")
     summary = write_summary(
-        message, extract_references(message), Classification(reason="capacity_delay", confidence=0.8),
-        ErpContext(), POLICY.reason_label,
+        message,
+        extract_references(message),
+        Classification(reason="capacity_delay", confidence=0.8),
+        ErpContext(),
+        POLICY.reason_label,
     )
     assert summary.startswith("Shipment 7712-905 is delayed")

@@ -3,6 +3,8 @@ ETA, copying the subject, holding PII; n/a where nothing is labelled, and their 
 
 from __future__ import annotations
 
+from typing import Any
+
 from evals.gates import Gate, evaluate_gate
 from evals.summary_quality import summary_check, summary_metrics
 
@@ -23,9 +25,10 @@ def test_copy_of_the_subject_missing_eta_and_pii_are_caught() -> None:
 
 def test_shares_are_null_without_labels_and_the_gate_skips() -> None:
     checks = [summary_check("Routine status update.", "Status update", {"must_keep": []})]
-    metrics = {"n": 1, "summary": summary_metrics(checks)}
-    assert metrics["summary"]["new_eta_rate"] is None and metrics["summary"]["primary_ref_rate"] is None
-    assert metrics["summary"]["subject_copy_rate"] == 0.0  # "Status update" is too short to count as a copy
+    shares = summary_metrics(checks)
+    metrics: dict[str, Any] = {"n": 1, "summary": shares}
+    assert shares["new_eta_rate"] is None and shares["primary_ref_rate"] is None
+    assert shares["subject_copy_rate"] == 0.0  # "Status update" is too short to count as a copy
     gate = Gate(id="eta", metric="summary.new_eta_rate", min=0.9, skip_when_unlabelled=True)
     assert evaluate_gate(gate, metrics, None).status == "skip"
     strict = Gate(id="eta", metric="summary.new_eta_rate", min=0.9)
