@@ -1,4 +1,10 @@
-"""A short summary for a busy reader, built from redacted facts only (no PII can enter it)."""
+"""A short summary for a busy reader, built from redacted facts only (no PII can enter it).
+
+At most three sentences: what happened in plain words to which shipment (and order), what the sender
+says about it (a body sentence that carries the evidence, never the subject line, never one holding a
+redaction placeholder), and the new ETA or the next step. Built from the classified reason, the
+references with their spans, the dates, and the evidence span.
+"""
 
 from __future__ import annotations
 
@@ -6,13 +12,42 @@ import re
 from collections.abc import Callable, Sequence
 
 from agents.state import Classification, ErpContext, ReasonCode, RedactedMessage, Reference
-from agents.text_patterns import SENTENCE_BOUNDARY
+from agents.text_patterns import PLACEHOLDER, SENTENCE_BOUNDARY
 
-_SHIPMENT_KINDS = ("tracking", "container", "bol", "awb", "pro", "transfer", "sale_order", "po", "booking")
-_ETA = re.compile(
-    r"\b(?:new\s+)?(?:eta|estimated\s+(?:arrival|delivery)|delivery\s+(?:on|by)|re-?deliver\w*\s+on)\b", re.I
+_SHIPMENT_KINDS = ("tracking", "container", "bol", "awb", "pro", "transfer", "booking")
+_ORDER_KINDS = ("sale_order", "po")
+# An identifier the reference patterns did not type (a carrier's own load or consignment number): letters
+# then digits, or digit groups joined by a hyphen or slash; never a date.
+_BARE_ID = re.compile(
+    r"(?<![\w<>/.:-])(?!\d{4}-\d{2}-\d{2})"
+    r"(?:[A-Z]{2,5}[ -]?\d[\d-]{3,}\d|\d{2,}[-/]\d{3,}|\d{3,}-[A-Z]\b|\d{7,})(?![\w>/-])"
 )
+# Words that announce a new delivery date, in the languages the senders write in.
+_ETA = re.compile(
+    r"(?:\beta\b|estimat\w*|expect\w*|revised|re-?book\w*|re-?schedul\w*|re-?deliver\w*|deliver\w*|"
+    r"next\s+(?:possible\s+)?(?:attempt|delivery)|appointment|here\s+by|new\s+(?:delivery\s+)?date|arriv\w*|pick-?up|"
+    r"voraussichtlich|zustellung|lieferung|levering|entrega|intento|livraison|consegna|prevista?)",
+    re.I,
+)
+_NOT_ETA = re.compile(r"(?:instead\s+of|statt|originally|promised|en\s+lugar\s+de|au\s+lieu\s+de)\s*$", re.I)
+_ETA_WINDOW = 60
 _MAX_EVIDENCE = 180
+
+# What happened, in plain words, and the usual next step when the message gives no new date.
+_PLAIN: dict[str, tuple[str, str]] = {
+    "weather": ("is delayed by bad weather", "confirm the new delivery date with the carrier"),
+    "equipment_failure": ("is delayed by a vehicle or equipment breakdown", "confirm the recovery plan and new date"),
+    "customs_hold": ("is held at customs", "provide the documents or duties customs asks for"),
+    "address_issue": ("cannot be delivered: the address is wrong or incomplete", "confirm the correct address"),
+    "recipient_unavailable": ("could not be delivered: nobody was there to receive it", "arrange a new delivery"),
+    "delivery_refused": ("was refused at delivery", "decide between redelivery and return"),
+    "damaged": ("arrived or was found damaged", "confirm the extent of the damage and the replacement or credit"),
+    "lost": ("is missing or lost", "start the search and plan a replacement"),
+    "capacity_delay": ("is delayed: the carrier has no capacity", "confirm the new pick-up and delivery date"),
+    "external_disruption": ("is delayed by a disruption (strike, closure or outage)", "confirm a new route or date"),
+    "customer_request": ("has a change requested by the customer", "confirm the change to the customer"),
+    "no_exception": ("has a routine status update, no exception", "none"),
+}
 
 
 def write_summary(
@@ -23,50 +58,119 @@ def write_summary(
     reason_label: Callable[[ReasonCode], str],
 ) -> str:
     """At most three sentences: what happened to which shipment, the impact, and the new ETA if known."""
-    shipment = _primary_shipment(references, erp)
+    shipment = primary_reference(references, erp, message)
+    subject = (message.subject or "").strip()
     if result.reason is None:
-        what = "Unclassified exception (needs a person to classify it)"
+        first = f"{_cap(shipment or 'A shipment')} has an exception that needs a person to classify it"
+        next_step = "classify the exception"
     else:
-        what = reason_label(result.reason)
-    sentences = [f"{what} for {shipment}." if shipment else f"{what}."]
-    evidence = _clip(result.evidence) if result.evidence else _first_sentence(message.body)
+        plain, next_step = _PLAIN.get(result.reason, (f"has an exception: {reason_label(result.reason)}", ""))
+        first = f"{_cap(shipment or 'A shipment')} {plain}"
+    others = _other_references(references, shipment, erp)
+    if others:
+        first += f" ({', '.join(others)})"
+    sentences = [first + "."]
+    evidence = _evidence(message, result.evidence, subject)
     if evidence:
-        sentences.append(f"Carrier/sender reports: \u201c{evidence}\u201d")
-    eta = _new_eta(message, references)
+        sentences.append(f"The sender says: \u201c{evidence}\u201d")
+    eta = new_eta(message, references)
     if eta:
         sentences.append(f"New ETA: {eta}.")
-    elif erp.promised_date:
-        sentences.append(f"Promised to the customer for {erp.promised_date}.")
+    elif next_step and next_step != "none":
+        sentences.append(f"No new ETA given; next step: {next_step}.")
     return " ".join(sentences[:3])
 
 
-def _primary_shipment(references: Sequence[Reference], erp: ErpContext) -> str | None:
+def primary_reference(
+    references: Sequence[Reference], erp: ErpContext, message: RedactedMessage | None = None
+) -> str | None:
+    """The shipment the case is about, as "kind value": the first reference of the most specific kind,
+    else the ERP transfer, else the first untyped identifier of the subject or body, else the order."""
     for kind in _SHIPMENT_KINDS:
         for ref in references:
             if ref.kind == kind:
-                return f"{kind.replace('_', ' ')} {ref.value}"
+                return f"{_kind_word(kind)} {ref.value}"
     if erp.picking and erp.picking.get("name"):
         return f"transfer {erp.picking['name']}"
+    orders = {r.value for r in references if r.kind in _ORDER_KINDS}
+    if message is not None:
+        for text in (message.subject or "", message.body):
+            for m in _BARE_ID.finditer(text):
+                if m.group(0) not in orders and not any(m.group(0) in o for o in orders):
+                    return f"shipment {m.group(0)}"
+    for kind in _ORDER_KINDS:
+        for ref in references:
+            if ref.kind == kind:
+                return f"{_kind_word(kind)} {ref.value}"
     return None
 
 
-def _new_eta(message: RedactedMessage, references: Sequence[Reference]) -> str | None:
+def new_eta(message: RedactedMessage, references: Sequence[Reference]) -> str | None:
+    """The new delivery date the message announces: a body date shortly after an ETA word."""
     if message.structured.get("eta"):
         return message.structured["eta"]
-    dates = [r for r in references if r.kind == "date" and r.field == "body"]
-    for match in _ETA.finditer(message.body):
-        after = [d for d in dates if 0 <= d.start - match.end() <= 40]
-        if after:
-            return after[0].value
+    dates = sorted((r for r in references if r.kind == "date" and r.field == "body"), key=lambda r: r.start)
+    for ref in dates:
+        before = message.body[max(0, ref.start - _ETA_WINDOW) : ref.start]
+        if _NOT_ETA.search(before):
+            continue
+        if _ETA.search(before):
+            return ref.value
     return None
 
 
-def _first_sentence(text: str) -> str:
-    for part in SENTENCE_BOUNDARY.split(text.strip()):
-        part = part.strip(" >-*")
-        if len(part) > 12:
-            return _clip(part)
-    return ""
+def _other_references(references: Sequence[Reference], shipment: str | None, erp: ErpContext) -> list[str]:
+    """Up to two more references (another shipment number, the order), each once."""
+    seen = {shipment} if shipment else set()
+    out: list[str] = []
+    for kind in (*_ORDER_KINDS, *_SHIPMENT_KINDS, "customs_entry"):
+        for ref in references:
+            label = f"{_kind_word(kind)} {ref.value}"
+            if ref.kind == kind and label not in seen and not (shipment and ref.value in shipment):
+                seen.add(label)
+                out.append(label)
+    if not any(k in " ".join(out) for k in ("order", "PO")) and erp.order and erp.order.get("name"):
+        out.insert(0, f"order {erp.order['name']}")
+    return out[:2]
+
+
+def _evidence(message: RedactedMessage, evidence: str, subject: str) -> str:
+    """A body sentence that carries the evidence; never the subject, never a sentence with a placeholder."""
+    sentences = [s.strip(" >-*") for s in SENTENCE_BOUNDARY.split(message.body.strip())]
+    sentences = [s for s in sentences if len(s) > 20 and not PLACEHOLDER.search(s) and not _same(s, subject)]
+    needle = " ".join(evidence.split()).lower()
+    if needle and not _same(needle, subject):
+        for s in sentences:
+            if needle[:40] in " ".join(s.split()).lower():
+                return _clip(s)
+    plain = [s for s in sentences if not _GREETING.match(s) and not s.isupper()]
+    for s in plain:
+        if len(s.split()) >= 6 and not s.endswith(":"):
+            return _clip(s)
+    return _clip(plain[0]) if plain else ""
+
+
+_GREETING = re.compile(
+    r"^(?:dear|hello|hi|good\s+(?:morning|afternoon)|hallo|guten|sehr\s+geehrte|liebe|bonjour|madame|hola|"
+    r"estimad[oa]s?|beste|geachte|buongiorno|gentil)\b|,$",
+    re.I,
+)
+
+
+def _same(a: str, b: str) -> bool:
+    a, b = " ".join(a.lower().split()), " ".join(b.lower().split())
+    return bool(a and b) and (a == b or (len(b) > 15 and b in a))
+
+
+def _kind_word(kind: str) -> str:
+    return _KIND_WORDS.get(kind, kind)
+
+
+_KIND_WORDS = {"sale_order": "order", "po": "PO", "awb": "AWB", "pro": "PRO", "bol": "BOL", "customs_entry": "entry"}
+
+
+def _cap(text: str) -> str:
+    return text[:1].upper() + text[1:]
 
 
 def _clip(text: str) -> str:

@@ -15,6 +15,7 @@ data, a new reasoner, new policies), look at the report's diff, and commit the n
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import hashlib
 import json
 from collections import Counter
@@ -105,7 +106,7 @@ def write_outputs(
     (out_dir / "metrics.json").write_text(json.dumps(metrics, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     with (out_dir / "predictions.jsonl").open("w", encoding="utf-8") as fh:  # redacted text only
         for o in result.outcomes:
-            fh.write(json.dumps(o.__dict__, ensure_ascii=False) + "\n")
+            fh.write(json.dumps(dataclasses.asdict(o), ensure_ascii=False) + "\n")
     html = render_report(metrics, result.outcomes, gates, baseline, baseline_source, metrics.get("run"))
     (out_dir / "report.html").write_text(html, encoding="utf-8")
 

@@ -33,6 +33,9 @@ class Gate(BaseModel):
     max_drop_from_baseline: float | None = None
     max_rise_from_baseline: float | None = None
     min_n: int = 0
+    # True: a metric that is null in metrics.json (n/a: the run has no record labelled for it) skips the
+    # gate instead of failing it. A metric missing altogether still fails.
+    skip_when_unlabelled: bool = False
     why: str = ""
 
     @model_validator(mode="after")
@@ -102,6 +105,13 @@ def _number(metrics: dict[str, Any], path: str) -> float | None:
     return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
 
 
+def _is_null(metrics: dict[str, Any], path: str) -> bool:
+    try:
+        return get_metric(metrics, path) is None
+    except KeyError:
+        return False
+
+
 def evaluate_gate(gate: Gate, metrics: dict[str, Any], baseline: dict[str, Any] | None) -> GateResult:
     def result(status: Literal["pass", "fail", "skip"], value: float | None, limit: float | None, detail: str):
         return GateResult(gate.id, gate.metric, gate.rule, value, limit, status, detail)
@@ -110,6 +120,8 @@ def evaluate_gate(gate: Gate, metrics: dict[str, Any], baseline: dict[str, Any] 
     if n < gate.min_n:
         return result("skip", None, None, f"only {n} records; the gate needs at least {gate.min_n}")
     value = _number(metrics, gate.metric)
+    if value is None and gate.skip_when_unlabelled and _is_null(metrics, gate.metric):
+        return result("skip", None, None, f"no record is labelled for {gate.metric!r} (n/a)")
     if value is None:
         return result("fail", None, None, f"the run has no numeric metric {gate.metric!r}")
     if gate.min is not None or gate.max is not None:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import shutil
 import time
 import uuid
@@ -32,6 +33,7 @@ from agents.settings import Settings
 from agents.state import CHANNELS, PRIORITIES, REASON_CODES, InboundMessage, RedactedMessage
 from evals.metrics import RecordOutcome
 from evals.split_check import Doc, SplitProblem, check_records, docs_from_file, memory_docs, record_text
+from evals.summary_quality import summary_check
 
 if TYPE_CHECKING:
     from agents.app import App
@@ -70,6 +72,9 @@ class LabelledRecord:
         return f"{self.path}:{self.line}"
 
 
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
 def _validate(record: dict[str, Any], where: str) -> None:
     if not isinstance(record.get("id"), str | int) or str(record["id"]).strip() == "":
         raise DatasetError(f"{where}: 'id' must be a non-empty string")
@@ -93,6 +98,9 @@ def _validate(record: dict[str, Any], where: str) -> None:
         value = expected.get(key)
         if value is not None and (not isinstance(value, list) or not all(isinstance(v, str) for v in value)):
             raise DatasetError(f"{where}: expected.{key} must be a list of strings")
+    eta = expected.get("new_eta")
+    if eta is not None and (not isinstance(eta, str) or not _ISO_DATE.fullmatch(eta)):
+        raise DatasetError(f"{where}: expected.new_eta must be a date as YYYY-MM-DD")
     try:
         record_to_message(record, "eval")
     except ValidationError as exc:
@@ -357,6 +365,7 @@ def _triage_one(
             predicted_priority=proposal.priority,
             predicted_actions=[_action_label(a.kind, a.approval_kind) for a in proposal.actions],
             latency_ms=round(latency_ms, 2),
+            summary=summary_check(c.summary, red.subject, expected),
             redacted_subject=red.subject,
             redacted_body=red.body,
             case_id=case_id,

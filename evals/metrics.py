@@ -26,6 +26,8 @@ from typing import Any
 
 from sklearn import metrics as skm
 
+from evals.summary_quality import SummaryCheck, summary_metrics
+
 ABSTAINED = "(abstained)"
 NEGATIVE = "no_exception"
 
@@ -350,6 +352,7 @@ class RecordOutcome:
     expected_actions: list[str] | None  # None: the record has no action label
     predicted_actions: list[str]
     latency_ms: float
+    summary: SummaryCheck | None = None  # how the case summary reads against the labels
     redacted_subject: str | None = None
     redacted_body: str = ""
     case_id: str | None = None
@@ -418,6 +421,7 @@ def compute_metrics(
         "abstention_rate": round(abstention_rate([o.abstained for o in done]), 4),
         "priority": priority_agreement((o.expected_priority, o.predicted_priority) for o in done).as_json(),
         "actions": action_agreement((o.expected_actions, o.predicted_actions) for o in done).as_json(),
+        "summary": summary_metrics([o.summary for o in done if o.summary is not None]),
         "latency_ms": latency_summary([o.latency_ms for o in done]),
     }
 

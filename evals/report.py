@@ -32,6 +32,10 @@ HEADLINE: list[tuple[str, str, bool]] = [  # (metric path, label, higher is bett
     ("priority.agreement", "Priority agreement", True),
     ("actions.exact_match", "Action set exact match", True),
     ("actions.jaccard", "Action set Jaccard", True),
+    ("summary.primary_ref_rate", "Summaries naming the primary reference", True),
+    ("summary.new_eta_rate", "Summaries with the labelled new ETA", True),
+    ("summary.subject_copy_rate", "Summaries copying the subject", False),
+    ("summary.pii_rate", "Summaries with PII", False),
     ("latency_ms.p50", "Latency p50 (ms)", False),
     ("latency_ms.p95", "Latency p95 (ms)", False),
 ]
@@ -240,6 +244,13 @@ Abstention rate {{ fmt(metrics.abstention_rate) }}.</p>
 <td class="num">{{ fmt(metrics.priority.agreement) }}</td></tr>
 <tr><td>action set exact match / mean Jaccard ({{ metrics.actions.n }} labelled)</td>
 <td class="num">{{ fmt(metrics.actions.exact_match) }} / {{ fmt(metrics.actions.jaccard) }}</td></tr>
+{% set sm = metrics.summary or {} %}
+<tr><td>summaries naming the primary reference ({{ sm.primary_ref_n }} labelled)</td>
+<td class="num">{{ fmt(sm.primary_ref_rate) }}</td></tr>
+<tr><td>summaries with the new ETA ({{ sm.new_eta_n }} labelled)</td>
+<td class="num">{{ fmt(sm.new_eta_rate) }}</td></tr>
+<tr><td>summaries copying the subject / holding PII ({{ sm.n }})</td>
+<td class="num">{{ fmt(sm.subject_copy_rate) }} / {{ fmt(sm.pii_rate) }}</td></tr>
 <tr><td>latency per record p50 / p95 (ingest to review, ms)</td>
 <td class="num">{{ metrics.latency_ms.p50 }} / {{ metrics.latency_ms.p95 }}</td></tr>
 </table>

@@ -21,6 +21,7 @@ from agents.state import ErpContext, PolicyDecision, Priority, ProposedAction, R
 from policies.escalation import EscalationPolicy
 
 POLICY_DIR = Path(__file__).parent
+CLOSED_TRANSFER = ("done", "cancelled")  # a promise on such a transfer is kept or void: it no longer counts
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,9 @@ class PolicyFacts:
     replacement_warehouse: str | None = None
     replacement_summary: str | None = None  # "Reno DC, 40 of 3 needed"
     replacement_detail: str | None = None  # the facts for the approver: quantities, when read, transfer
+    # State of the shipment's transfer (ERP picking state; "cancel" reads as "cancelled"). A promised date
+    # only counts for a transfer that is still open: not done, not cancelled.
+    transfer_state: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -59,6 +63,7 @@ class PolicyFacts:
             "replacement_warehouse": self.replacement_warehouse,
             "replacement_summary": self.replacement_summary,
             "replacement_detail": self.replacement_detail,
+            "transfer_state": self.transfer_state,
         }
 
 
@@ -131,6 +136,9 @@ class PolicyBook:
         promised = _date(erp.promised_date) or _date(context.get("promised_date"))
         goods = _str(context.get("goods")) or self._goods_from_text(redacted_text)
         stock = erp.stock or {}
+        state = _str((erp.picking or {}).get("state")) or _str(context.get("transfer_state"))
+        if state == "cancel":
+            state = "cancelled"
         return PolicyFacts(
             reason,
             abstained,
@@ -139,10 +147,11 @@ class PolicyBook:
             value,
             promised,
             goods and goods.lower(),
-            replacement_stock=_str(stock.get("status")),
+            replacement_stock=_str(stock.get("status")) or _str(context.get("replacement_stock")),
             replacement_warehouse=_str(stock.get("best")),
             replacement_summary=_str(stock.get("summary") or stock.get("note")),
             replacement_detail=_stock_detail(stock) if stock else None,
+            transfer_state=state,
         )
 
     def decide(self, facts: PolicyFacts) -> PolicyDecision:
@@ -250,6 +259,12 @@ def _matches(when: dict[str, Any], facts: PolicyFacts, priority: Priority | None
             return False
         if key == "customer_tier" and facts.customer_tier not in expected:
             return False
+        if key == "customer_tier_not" and facts.customer_tier in expected:
+            return False
+        if key == "transfer_state" and facts.transfer_state not in expected:
+            return False
+        if key == "transfer_state_not" and facts.transfer_state in expected:
+            return False
         if key == "goods" and facts.goods not in expected:
             return False
         if key == "replacement_stock" and facts.replacement_stock not in expected:
@@ -258,8 +273,10 @@ def _matches(when: dict[str, Any], facts: PolicyFacts, priority: Priority | None
             return False
         if key == "order_value_at_least" and (facts.order_value is None or facts.order_value < expected):
             return False
+        if key == "promise_known" and (facts.promised_date is not None) != expected:
+            return False
         if key in ("promised_within_hours", "promised_overdue"):
-            if facts.promised_date is None:
+            if facts.promised_date is None or facts.transfer_state in CLOSED_TRANSFER:
                 return False
             promised_end = datetime.combine(facts.promised_date, datetime.max.time(), facts.now.tzinfo)
             overdue = promised_end < facts.now

@@ -77,3 +77,30 @@ def test_roles_matrix_from_policy() -> None:
         require("customer_service", "approval.decide", "cs1")
     with pytest.raises(KeyError):
         allowed("admin", "no.such.permission")
+
+
+def test_a_promise_counts_only_on_an_open_transfer() -> None:
+    ctx = {"customer_tier": "gold", "order_value": 30000, "promised_date": "2026-03-02"}
+    open_ = POLICY.decide_case("weather", False, NOW, {**ctx, "transfer_state": "assigned"}, ErpContext(), "")
+    done = POLICY.decide_case("weather", False, NOW, {**ctx, "transfer_state": "done"}, ErpContext(), "")
+    assert open_.priority == "P1" and "promised 2026-03-02" in open_.explanation
+    assert done.priority != "P1" and "promised" not in done.explanation
+    # the ERP's picking state wins over the message context; Odoo's "cancel" reads as cancelled
+    erp = ErpContext(picking={"name": "WH/OUT/00012", "state": "cancel"})
+    cancelled = POLICY.decide_case("weather", False, NOW, {**ctx, "transfer_state": "assigned"}, erp, "")
+    assert cancelled.priority == "P4" and cancelled.actions == []
+
+
+def test_refused_goods_on_a_cancelled_transfer_still_go_back() -> None:
+    result = POLICY.decide_case("delivery_refused", False, NOW, {"transfer_state": "cancelled"}, ErpContext(), "")
+    kinds = {(a.kind, a.approval_kind) for a in result.actions}
+    assert kinds == {("open_ticket", None), ("request_approval", "reroute")}  # no customer draft
+
+
+def test_account_manager_call_only_for_p1_key_accounts() -> None:
+    soon = {"promised_date": "2026-03-03", "transfer_state": "assigned"}
+    gold = POLICY.decide_case("customs_hold", False, NOW, {**soon, "customer_tier": "gold"}, ErpContext(), "")
+    silver = POLICY.decide_case("customs_hold", False, NOW, {**soon, "customer_tier": "silver"}, ErpContext(), "")
+    assert gold.priority == "P1" and "schedule_activity" in {a.kind for a in gold.actions}
+    assert silver.priority == "P2" and "schedule_activity" not in {a.kind for a in silver.actions}
+    assert "draft_customer_update" in {a.kind for a in silver.actions}

@@ -40,7 +40,9 @@ def system_prompt(policy: PolicyBook) -> str:
     ]
     lines += [f"- {code}: {info.description}" for code, info in policy.reasons.items()]
     lines.append("Answer with the reason, your confidence (0-1), a verbatim evidence span, and a summary of at")
-    lines.append("most three sentences: what happened, to which shipment (by reference), the impact, new ETA if known.")
+    lines.append("most three sentences: what happened in plain words (never a copy of the subject line), to which")
+    lines.append("shipment and order (by their references, verbatim), the impact and the next step, and the new ETA")
+    lines.append("as written in the message when it gives one. No placeholders and no personal data in the summary.")
     return "\n".join(lines)
 
 

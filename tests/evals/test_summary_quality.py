@@ -1,0 +1,36 @@
+"""The summary metrics of the eval: shares of summaries naming the shipment, carrying the labelled new
+ETA, copying the subject, holding PII; n/a where nothing is labelled, and their gates skip then."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from evals.gates import Gate, evaluate_gate
+from evals.summary_quality import summary_check, summary_metrics
+
+EXPECTED = {"must_keep": ["PRO 7734-1186", "45120098"], "must_redact": ["Kevin Marsh"], "new_eta": "2026-02-12"}
+
+
+def test_a_good_summary_passes_every_check() -> None:
+    summary = "PRO 7734-1186 is delayed by bad weather (PO 45120098). New ETA: 2026-02-12."
+    check = summary_check(summary, "Weather delay - PRO 7734-1186 / your PO 45120098", EXPECTED)
+    assert (check.has_primary_ref, check.has_new_eta, check.copies_subject, check.has_pii) == (True, True, False, False)
+
+
+def test_copy_of_the_subject_missing_eta_and_pii_are_caught() -> None:
+    summary = "Weather delay - PRO 7734-1186 / your PO 45120098. Kevin Marsh says the road is closed."
+    check = summary_check(summary, "Weather delay - PRO 7734-1186 / your PO 45120098", EXPECTED)
+    assert check.copies_subject and check.has_pii and check.has_new_eta is False
+
+
+def test_shares_are_null_without_labels_and_the_gate_skips() -> None:
+    checks = [summary_check("Routine status update.", "Status update", {"must_keep": []})]
+    shares = summary_metrics(checks)
+    metrics: dict[str, Any] = {"n": 1, "summary": shares}
+    assert shares["new_eta_rate"] is None and shares["primary_ref_rate"] is None
+    assert shares["subject_copy_rate"] == 0.0  # "Status update" is too short to count as a copy
+    gate = Gate(id="eta", metric="summary.new_eta_rate", min=0.9, skip_when_unlabelled=True)
+    assert evaluate_gate(gate, metrics, None).status == "skip"
+    strict = Gate(id="eta", metric="summary.new_eta_rate", min=0.9)
+    assert evaluate_gate(strict, metrics, None).status == "fail"
+    assert evaluate_gate(gate, {"n": 1}, None).status == "fail"  # a metric missing altogether still fails
