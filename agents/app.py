@@ -21,7 +21,7 @@ from sqlalchemy import Engine
 from agents.clock import SystemClock
 from agents.lazy_ports import Lazy, LazyEmbedder, LazyErp, LazyReasoner, LazyRedactor
 from agents.metrics import Metrics
-from agents.ports import Clock, Embedder, ErpReader, Reasoner, Redactor
+from agents.ports import Clock, Embedder, ErpReader, LanguageDetector, Reasoner, Redactor
 from agents.settings import Settings
 from agents.state import ErpContext, Reference
 from policies.engine import PolicyBook
@@ -99,7 +99,13 @@ class App:
     def _build_redactor(self) -> Redactor:
         from tools.redaction.presidio_redactor import build_redactor
 
-        return build_redactor(self.settings)
+        return build_redactor(self.settings, language_detector=self.language_detector)
+
+    @cached_property
+    def language_detector(self) -> LanguageDetector:
+        from tools.language.detector import LinguaLanguageDetector
+
+        return LinguaLanguageDetector()
 
     def _build_embedder(self) -> Embedder:
         from tools.memory.embeddings import SentenceEmbedder
