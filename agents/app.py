@@ -21,7 +21,7 @@ from sqlalchemy import Engine
 from agents.clock import SystemClock
 from agents.lazy_ports import Lazy, LazyEmbedder, LazyErp, LazyReasoner, LazyRedactor
 from agents.metrics import Metrics
-from agents.ports import Clock, Embedder, ErpReader, LanguageDetector, Reasoner, Redactor
+from agents.ports import Clock, Embedder, ErpReader, LanguageDetector, ManipulationDetector, Reasoner, Redactor
 from agents.settings import Settings
 from agents.state import ErpContext, Reference
 from policies.engine import PolicyBook
@@ -100,6 +100,12 @@ class App:
         from tools.redaction.presidio_redactor import build_redactor
 
         return build_redactor(self.settings, language_detector=self.language_detector)
+
+    @cached_property
+    def manipulation_detector(self) -> ManipulationDetector:
+        from policies.manipulation import ManipulationRules
+
+        return ManipulationRules.load()
 
     @cached_property
     def language_detector(self) -> LanguageDetector:
@@ -190,6 +196,7 @@ class App:
             clock=self.clock,
             decisions=self.reviews,
             actions=self.actions,
+            manipulation=self.manipulation_detector,
             k_similar=int(self.policy.reasoner["k_similar"]),
         )
 

@@ -34,6 +34,13 @@ HEADLINE: list[tuple[str, str, bool]] = [  # (metric path, label, higher is bett
     ("actions.jaccard", "Action set Jaccard", True),
     ("latency_ms.p50", "Latency p50 (ms)", False),
     ("latency_ms.p95", "Latency p95 (ms)", False),
+    ("redaction.over_redaction_rate", "Over-redaction rate (replaced values no label calls PII)", False),
+    *[(f"by_language.{code}.macro_f1", f"Reason macro-F1, {code}", True) for code in ("en", "de", "fr", "es", "nl", "pt", "it")],
+    *[(f"by_language.{code}.leaks", f"PII leaks, {code}", False) for code in ("en", "de", "fr", "es", "nl", "pt", "it")],
+    ("manipulation.same_outcome_rate", "Manipulation: outcome as without the injected text", True),
+    ("manipulation.detector_recall", "Manipulation detector recall (messages)", True),
+    ("manipulation.span_recall", "Manipulation detector recall (injected passages)", True),
+    ("manipulation.false_positive_rate", "Manipulation detector false positives (ordinary messages)", False),
 ]
 
 
