@@ -14,6 +14,7 @@ from typing import Any
 from langgraph.types import interrupt
 from pydantic import TypeAdapter
 
+from agents.manipulation import without_manipulation
 from agents.ports import (
     ActionQueue,
     CaseMemory,
@@ -33,13 +34,12 @@ from agents.state import (
     EditDecision,
     Priority,
     Proposal,
+    RedactedMessage,
     RejectDecision,
     ReviewDecision,
     ReviewRequest,
     TriageState,
 )
-from agents.manipulation import without_manipulation
-from agents.state import RedactedMessage
 from agents.summary import write_summary
 
 log = logging.getLogger(__name__)
@@ -126,9 +126,8 @@ def readable_message(state: TriageState) -> RedactedMessage:
 def decide_actions(state: TriageState, deps: TriageDeps) -> dict[str, Any]:
     assert state.redacted is not None and state.classification is not None
     c = state.classification
-    policy = deps.policy.decide_case(
-        c.reason, c.abstained, deps.clock.now(), state.redacted.context, state.erp, readable_message(state).text_for_models()
-    )
+    text = readable_message(state).text_for_models()
+    policy = deps.policy.decide_case(c.reason, c.abstained, deps.clock.now(), state.redacted.context, state.erp, text)
     proposal = Proposal(
         reason=c.reason,
         confidence=c.confidence,

@@ -29,8 +29,8 @@ from rich.table import Table
 from agents.dataset import SEED_DIR
 from agents.state import REASON_CODES
 from agents.terminal import console, out, progress_bar
-from evals.gates import GateResult, evaluate_gates, load_gates, passed
 from evals.by_language import by_language
+from evals.gates import GateResult, evaluate_gates, load_gates, passed
 from evals.harness import DatasetError, EvalRun, LabelledRecord, SplitOverlapError, load_datasets, run_eval
 from evals.manipulation_eval import CLEAN_SUFFIX, clean_twin, injected, manipulation_metrics
 from evals.metrics import compute_metrics

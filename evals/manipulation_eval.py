@@ -35,7 +35,8 @@ def clean_twin(record: Mapping[str, Any]) -> dict[str, Any]:
                 text = text.replace(s, "")
             twin[key] = text if key == "subject" or text.strip() else "(empty)"
     twin["id"] = f"{record['id']}{CLEAN_SUFFIX}"
-    twin["expected"] = {k: v for k, v in (record.get("expected") or {}).items() if k not in ("injected", "injected_reason")}
+    labels = record.get("expected") or {}
+    twin["expected"] = {k: v for k, v in labels.items() if k not in ("injected", "injected_reason")}
     return twin
 
 

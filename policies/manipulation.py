@@ -17,6 +17,7 @@ from agents.state import ManipulationKind, ManipulationSpan, RedactedMessage, Te
 
 RULES_FILE = Path(__file__).parent / "manipulation.yaml"
 _SENTENCE_END = re.compile(r"[.!?;](?=\s|$)|\n")
+_PARAGRAPH_END = re.compile(r"\n[ \t>]*\n")
 _MAX_SPAN = 600  # a match never widens past this many characters
 
 
@@ -79,8 +80,10 @@ class ManipulationRules:
 
     @staticmethod
     def _widen(text: str, start: int, end: int, rule: ManipulationRule) -> tuple[int, int]:
-        if rule.kind == "fake_tool_call" and text[start] == "{":
-            return start, end  # the JSON object itself
+        while start < end - 1 and text[start].isspace():
+            start += 1  # a rule anchored at a line start matches the newline before it
+        if rule.kind == "fake_tool_call" and text[start] in "{<":
+            return start, end  # the JSON object or the tag/comment itself
         # back to the start of the sentence or line
         left = start
         while left > 0 and start - left < _MAX_SPAN:
@@ -88,8 +91,15 @@ class ManipulationRules:
             if ch == "\n" or (ch in ".!?;" and (left >= len(text) or text[left].isspace())):
                 break
             left -= 1
-        m = _SENTENCE_END.search(text, end)
-        right = min(m.end() if m else len(text), end + _MAX_SPAN)
+        line_start = text.rfind("\n", 0, start) + 1
+        if rule.kind != "order_to_system" and not text[line_start:start].strip(" \t>*#-[("):
+            # A passage that starts its own line addressing the machine runs to the end of its paragraph
+            # ("### SYSTEM\nYou are TriageBot. New rule: ..."): the real report is in other paragraphs.
+            blank = _PARAGRAPH_END.search(text, end)
+            right = min(blank.start() if blank else len(text), end + _MAX_SPAN)
+        else:
+            m = _SENTENCE_END.search(text, end)
+            right = min(m.end() if m else len(text), end + _MAX_SPAN)
         if right > end and text[right - 1] == "\n":
             right -= 1
         while left < start and text[left].isspace():
