@@ -34,7 +34,7 @@ class LinguaLanguageDetector:
         from lingua import IsoCode639_1, Language, LanguageDetectorBuilder
 
         langs = [Language.from_iso_code_639_1(getattr(IsoCode639_1, code.upper())) for code in self.languages]
-        return LanguageDetectorBuilder.from_languages(*langs).build()
+        return LanguageDetectorBuilder.from_languages(*langs).with_preloaded_language_models().build()
 
     def detect(self, text: str) -> str | None:
         """The ISO 639-1 code of the text's language, or None when there is too little text to tell."""

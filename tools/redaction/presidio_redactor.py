@@ -111,6 +111,7 @@ class _Hit:
     entity: str
     score: float
     from_ner: bool = False  # found by the spaCy model alone (no pattern backs it)
+    regional: bool = False  # a number libphonenumber validated for a region the message points to
 
 
 @dataclass
@@ -152,6 +153,8 @@ class PresidioRedactor:
     ):
         self.policy = policy or load_policy()
         self.language_detector = language_detector
+        if language_detector is not None:  # its models load now, not inside the first message's budget
+            language_detector.detect("The language models load before the first message is timed.")
         # Per message: a wall-clock budget and an analysable size; over either, the message is refused
         # (RedactionIncomplete), never passed on partly redacted.
         if max_chars > _MAX_FIELD_CHARS:  # longer fields would be cut in pieces without overlap
@@ -303,7 +306,7 @@ class PresidioRedactor:
                     out[index] += self._keep(f, raw, language)
         for index, f in enumerate(fields):  # national formats of the regions the message points to
             for start, end in find_phone_numbers(f.text, regions):
-                out[index] += self._keep(f, _Hit(start, end, "PHONE_NUMBER", 0.7), language)
+                out[index] += self._keep(f, _Hit(start, end, "PHONE_NUMBER", 0.7, regional=True), language)
         return out
 
     def _runs_on(self, recognizer: str, kind: str) -> bool:
@@ -333,7 +336,7 @@ class PresidioRedactor:
             return  # Luhn-valid 12-14 digit runs here are transaction and parcel numbers
         if hit.entity != "PERSON":
             stripped = value.rstrip(" \t\r\n.,;:")
-            yield _Hit(hit.start, hit.start + len(stripped), hit.entity, hit.score)
+            yield _Hit(hit.start, hit.start + len(stripped), hit.entity, hit.score, regional=hit.regional)
             return
         # A person never spans lines ("Maria Gonzalez\nOps Coordinator"): judge each line alone
         pos = hit.start
@@ -399,7 +402,7 @@ class PresidioRedactor:
             if ref.strong:
                 return True
             if strong_hit is None:
-                strong_hit = hit.entity == "PHONE_NUMBER" and self._strong_phone(text, hit)
+                strong_hit = hit.entity == "PHONE_NUMBER" and (hit.regional or self._strong_phone(text, hit))
             if not strong_hit:
                 return True
         return False
