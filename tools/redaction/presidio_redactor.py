@@ -402,9 +402,9 @@ class PresidioRedactor:
             if ref.strong:
                 return True
             if strong_hit is None:
-                strong_hit = hit.entity == "PHONE_NUMBER" and (
-                    (hit.regional and _digits(text[hit.start : hit.end]) <= 11) or self._strong_phone(text, hit)
-                )
+                # a regional find is no stronger than any other phone here: French references look like
+                # national numbers ("0612-884401"), and a lost reference breaks the ERP lookup
+                strong_hit = hit.entity == "PHONE_NUMBER" and self._strong_phone(text, hit)
             if not strong_hit:
                 return True
         return False
@@ -582,10 +582,6 @@ class PresidioRedactor:
             context=dict(message.context),
             stats=RedactionStats(counts=dict(counts)),
         )
-
-
-def _digits(value: str) -> int:
-    return sum(ch.isdigit() for ch in value)
 
 
 def _chunks(text: str, limit: int) -> list[str]:
