@@ -43,6 +43,10 @@ bench: setup
 	.venv/bin/triage bench --queue 100000
 
 EVAL_SETS := --dataset evals/datasets/test_a.jsonl --dataset evals/datasets/test_b.jsonl
+# The six more languages (issue 14) and the manipulation set live in sub-folders, out of the tests' and
+# the bench's evals/datasets/*.jsonl glob; the eval reads them by name.
+EVAL_SETS += $(foreach l,de fr es nl pt it,--dataset evals/datasets/languages/lang_$(l).jsonl)
+EVAL_SETS += --dataset evals/datasets/manipulation/manipulation.jsonl
 EVAL_HOME := var/eval-home
 
 eval: setup

@@ -22,7 +22,16 @@ from sqlalchemy import Engine
 from agents.clock import SystemClock
 from agents.lazy_ports import Lazy, LazyEmbedder, LazyErp, LazyReasoner, LazyRedactor
 from agents.metrics import Metrics, StoreGauges
-from agents.ports import Clock, Embedder, ErpReader, Reasoner, Redactor, TicketStates
+from agents.ports import (
+    Clock,
+    Embedder,
+    ErpReader,
+    LanguageDetector,
+    ManipulationDetector,
+    Reasoner,
+    Redactor,
+    TicketStates,
+)
 from agents.settings import Settings
 from agents.state import ErpContext, Reference, User
 from policies.engine import PolicyBook
@@ -121,7 +130,19 @@ class App:
     def _build_redactor(self) -> Redactor:
         from tools.redaction.presidio_redactor import build_redactor
 
-        return build_redactor(self.settings)
+        return build_redactor(self.settings, language_detector=self.language_detector)
+
+    @cached_property
+    def manipulation_detector(self) -> ManipulationDetector:
+        from policies.manipulation import ManipulationRules
+
+        return ManipulationRules.load()
+
+    @cached_property
+    def language_detector(self) -> LanguageDetector:
+        from tools.language.detector import LinguaLanguageDetector
+
+        return LinguaLanguageDetector()
 
     def _build_embedder(self) -> Embedder:
         from tools.memory.embeddings import SentenceEmbedder
@@ -220,6 +241,7 @@ class App:
             clock=self.clock,
             decisions=self.reviews,
             actions=self.actions,
+            manipulation=self.manipulation_detector,
             k_similar=int(self.policy.reasoner["k_similar"]),
             events=self.metrics,
         )

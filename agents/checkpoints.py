@@ -15,7 +15,7 @@ from agents.settings import Settings
 # Checkpoints hold our pydantic state; only these modules may be revived from them.
 _ALLOWED_MODULES = [("agents.state", name) for name in (
     "TriageState", "RedactedMessage", "RedactionStats", "Attachment", "Reference", "SimilarCase",
-    "Classification", "ErpContext", "ProposedAction", "Proposal", "ReviewRequest",
+    "Classification", "ErpContext", "ProposedAction", "Proposal", "ReviewRequest", "ManipulationSpan",
     "AcceptDecision", "EditDecision", "RejectDecision",
 )]
 

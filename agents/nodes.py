@@ -14,12 +14,14 @@ from typing import Any
 from langgraph.types import interrupt
 from pydantic import TypeAdapter
 
+from agents.manipulation import without_manipulation
 from agents.ports import (
     ActionQueue,
     CaseMemory,
     Clock,
     DecisionRecorder,
     ErpReader,
+    ManipulationDetector,
     NoEvents,
     Policy,
     Reasoner,
@@ -34,6 +36,7 @@ from agents.state import (
     EditDecision,
     Priority,
     Proposal,
+    RedactedMessage,
     RejectDecision,
     ReviewDecision,
     ReviewRequest,
@@ -59,6 +62,7 @@ class TriageDeps:
     clock: Clock
     decisions: DecisionRecorder
     actions: ActionQueue
+    manipulation: ManipulationDetector | None = None
     k_similar: int = 5
     events: TriageEvents = field(default_factory=NoEvents)
 
@@ -90,13 +94,17 @@ def redact_message(state: TriageState, deps: TriageDeps) -> dict[str, Any]:
 def understand_message(state: TriageState, deps: TriageDeps) -> dict[str, Any]:
     """References, similar cases, reason and ERP context. Reads only: `decide` writes the case row."""
     assert state.redacted is not None, "understand runs after redact"
-    text = state.redacted.text_for_models()
-    references = deps.references.extract(state.redacted)
+    # Text that addresses the assistant or the system is data for the reviewer, not evidence: the
+    # reasoner, the references and the summary read the message without it (invariant 6).
+    spans = deps.manipulation.scan(state.redacted) if deps.manipulation is not None else []
+    readable = without_manipulation(state.redacted, spans)
+    text = readable.text_for_models()
+    references = deps.references.extract(readable)
     similar = deps.memory.similar(text, k=deps.k_similar)
-    classification = deps.reasoner.classify(state.redacted, references, similar)
+    classification = deps.reasoner.classify(readable, references, similar)
     erp = deps.erp.lookup(references)
     summary = classification.summary or write_summary(
-        state.redacted, references, classification, erp, deps.policy.reason_label
+        readable, references, classification, erp, deps.policy.reason_label
     )
     classification = classification.model_copy(
         update={
@@ -104,15 +112,26 @@ def understand_message(state: TriageState, deps: TriageDeps) -> dict[str, Any]:
             "at7_codes": classification.at7_codes or deps.policy.at7_codes(classification.reason),
         }
     )
-    return {"references": references, "similar": similar, "classification": classification, "erp": erp}
+    return {
+        "references": references,
+        "similar": similar,
+        "classification": classification,
+        "erp": erp,
+        "manipulation": spans,
+    }
+
+
+def readable_message(state: TriageState) -> RedactedMessage:
+    """The redacted message as the reasoner and the policy read it: manipulation spans blanked."""
+    assert state.redacted is not None
+    return without_manipulation(state.redacted, state.manipulation)
 
 
 def decide_actions(state: TriageState, deps: TriageDeps) -> dict[str, Any]:
     assert state.redacted is not None and state.classification is not None
     c = state.classification
-    policy = deps.policy.decide_case(
-        c.reason, c.abstained, deps.clock.now(), state.redacted.context, state.erp, state.redacted.text_for_models()
-    )
+    text = readable_message(state).text_for_models()
+    policy = deps.policy.decide_case(c.reason, c.abstained, deps.clock.now(), state.redacted.context, state.erp, text)
     proposal = Proposal(
         reason=c.reason,
         confidence=c.confidence,
@@ -164,7 +183,7 @@ def learn_from_review(state: TriageState, deps: TriageDeps) -> dict[str, Any]:
     if state.approved is None or state.redacted is None or state.approved.reason is None:
         return {"learned": False}
     comment = getattr(state.decision, "comment", None)
-    deps.memory.remember(state.case_id, state.redacted.text_for_models(), state.approved, comment)
+    deps.memory.remember(state.case_id, readable_message(state).text_for_models(), state.approved, comment)
     return {"learned": True}
 
 
@@ -182,6 +201,8 @@ def _understanding_row(state: TriageState) -> dict[str, Any]:
         "similar": [s.model_dump(mode="json") for s in state.similar],
         "erp": erp.model_dump(mode="json"),
         "carrier": _carrier(state, erp),
+        "manipulation_suspected": bool(state.manipulation),
+        "manipulation": [s.model_dump(mode="json") for s in state.manipulation],
     }
 
 

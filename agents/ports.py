@@ -15,6 +15,7 @@ from agents.state import (
     EditDecision,
     ErpContext,
     InboundMessage,
+    ManipulationSpan,
     PolicyDecision,
     Priority,
     Proposal,
@@ -58,6 +59,18 @@ class Redactor(Protocol):
         """Replace PII by typed placeholders, consistent within the message; keep references intact.
 
         Raises `RedactionIncomplete` rather than return a message with any recognizer skipped."""
+        ...
+
+
+class LanguageDetector(Protocol):
+    def detect(self, text: str) -> str | None:
+        """The ISO 639-1 code of the text's language, or None when it cannot tell."""
+        ...
+
+
+class ManipulationDetector(Protocol):
+    def scan(self, message: RedactedMessage) -> list[ManipulationSpan]:
+        """Spans of the message that address the assistant or the system instead of reporting a shipment."""
         ...
 
 

@@ -33,6 +33,17 @@ ReasonCode = Literal[
 ]
 REASON_CODES: tuple[ReasonCode, ...] = get_args(ReasonCode)
 
+# The languages the product reads (ISO 639-1), with their names for people.
+LANGUAGE_NAMES: dict[str, str] = {
+    "en": "English",
+    "de": "German",
+    "fr": "French",
+    "es": "Spanish",
+    "nl": "Dutch",
+    "pt": "Portuguese",
+    "it": "Italian",
+}
+
 Priority = Literal["P1", "P2", "P3", "P4"]
 PRIORITIES: tuple[Priority, ...] = get_args(Priority)
 
@@ -134,6 +145,7 @@ class RedactedMessage(Frozen):
     structured: dict[str, str] = Field(default_factory=dict)
     context: dict[str, Any] = Field(default_factory=dict)
     stats: RedactionStats = Field(default_factory=RedactionStats)
+    language: str | None = None  # ISO 639-1, detected on the raw subject and body; None: too little text
 
     def text_for_models(self) -> str:
         """Subject and body: what classifiers, embeddings and the LLM read."""
@@ -148,6 +160,22 @@ class RedactedMessage(Frozen):
 
 
 # --------------------------------------------------------------------------- understanding
+
+ManipulationKind = Literal["addresses_assistant", "fake_tool_call", "order_to_system"]
+TextField = Literal["subject", "body", "thread", "attachment"]
+
+
+class ManipulationSpan(Frozen):
+    """Text of a (redacted) message that addresses the assistant or the system instead of reporting on
+    a shipment. It is kept out of what the reasoner and the evidence step read, and shown marked."""
+
+    field: TextField
+    index: int = 0  # position in thread / attachments
+    start: int
+    end: int
+    kind: ManipulationKind
+    rule: str  # the id of the rule in policies/manipulation.yaml
+    text: str = ""  # the redacted span itself, for the reviewer
 
 
 class Reference(Frozen):
@@ -312,6 +340,7 @@ class TriageState(BaseModel):
     redacted: RedactedMessage | None = None
     references: list[Reference] = Field(default_factory=list)
     similar: list[SimilarCase] = Field(default_factory=list)
+    manipulation: list[ManipulationSpan] = Field(default_factory=list)
     classification: Classification | None = None
     erp: ErpContext = Field(default_factory=ErpContext)
     proposal: Proposal | None = None

@@ -30,9 +30,12 @@ from rich.table import Table
 from agents.dataset import SEED_DIR
 from agents.state import REASON_CODES
 from agents.terminal import console, out, progress_bar
+from evals.by_language import by_language
 from evals.gates import GateResult, evaluate_gates, load_gates, passed
-from evals.harness import DatasetError, EvalRun, SplitOverlapError, load_datasets, run_eval
+from evals.harness import DatasetError, EvalRun, LabelledRecord, SplitOverlapError, load_datasets, run_eval
+from evals.manipulation_eval import CLEAN_SUFFIX, clean_twin, injected, manipulation_metrics
 from evals.metrics import compute_metrics
+from evals.over_redaction import over_redaction
 from evals.redaction_eval import redaction_metrics, score_pipeline_redaction
 from evals.report import baseline_diff, render_report
 
@@ -41,6 +44,12 @@ if TYPE_CHECKING:
 
 SUMMARY = [
     "reason.macro_f1",
+    *[f"by_language.{code}.macro_f1" for code in ("en", "de", "fr", "es", "nl", "pt", "it")],
+    "redaction.over_redaction_rate",
+    "manipulation.same_outcome_rate",
+    "manipulation.detector_recall",
+    "manipulation.span_recall",
+    "manipulation.false_positive_rate",
     "reason.accuracy",
     "exception_detection.precision",
     "exception_detection.recall",
@@ -77,9 +86,19 @@ def _sha256(path: Path) -> str:
 
 def build_metrics(result: EvalRun, dataset_paths: list[Path]) -> dict[str, Any]:
     """metrics.json of a finished run (gates are added by the caller)."""
-    score = score_pipeline_redaction([r.record for r in result.records], result.redacted)
-    metrics = compute_metrics(result.outcomes, list(REASON_CODES), redaction_metrics(score), result.reasoner)
-    counts = Counter(str(r.path) for r in result.records)
+    # A manipulation record's clean twin (injected text removed) is only there to compare with: the
+    # figures of the run are those of the records as written.
+    records = [r.record for r in result.records if not r.id.endswith(CLEAN_SUFFIX)]
+    outcomes = [o for o in result.outcomes if not o.record_id.endswith(CLEAN_SUFFIX)]
+    score = score_pipeline_redaction(records, result.redacted)
+    metrics = compute_metrics(outcomes, list(REASON_CODES), redaction_metrics(score), result.reasoner)
+    metrics["redaction"]["over_redaction"] = over_redaction(records, result.redacted).as_json()
+    metrics["redaction"]["over_redaction_rate"] = metrics["redaction"]["over_redaction"]["rate"]
+    metrics["by_language"] = by_language(outcomes, records, result.redacted)
+    manipulation = manipulation_metrics(result.outcomes, [r.record for r in result.records])
+    if manipulation is not None:
+        metrics["manipulation"] = manipulation
+    counts = Counter(str(r.path) for r in result.records if not r.id.endswith(CLEAN_SUFFIX))
     metrics["reasoner_used"] = dict(Counter(o.reasoner for o in result.outcomes if o.reasoner))
     metrics["run"] = {
         "run_id": result.run_id,
@@ -154,6 +173,7 @@ def cmd_eval(args: argparse.Namespace, app: App) -> int:
         gates = load_gates(Path(args.gates) if getattr(args, "gates", None) else None)
         baseline, baseline_file = load_baseline(args.baseline) if args.baseline else (None, None)
         records = load_datasets(dataset_paths)
+        records += [LabelledRecord(clean_twin(r.record), r.path, r.line) for r in records if injected(r.record)]
     except (DatasetError, ValueError) as exc:
         console.print(f"[red]eval:[/red] {escape(str(exc))}", soft_wrap=True)
         return 2

@@ -36,6 +36,7 @@ class Gate(BaseModel):
     # True: a metric that is null in metrics.json (n/a: the run has no record labelled for it) skips the
     # gate instead of failing it. A metric missing altogether still fails.
     skip_when_unlabelled: bool = False
+    n_metric: str | None = None  # the count `min_n` reads (default: the run's `n`), e.g. by_language.de.n
     why: str = ""
 
     @model_validator(mode="after")
@@ -116,7 +117,7 @@ def evaluate_gate(gate: Gate, metrics: dict[str, Any], baseline: dict[str, Any] 
     def result(status: Literal["pass", "fail", "skip"], value: float | None, limit: float | None, detail: str):
         return GateResult(gate.id, gate.metric, gate.rule, value, limit, status, detail)
 
-    n = int(metrics.get("n") or 0)
+    n = int(metrics.get("n") or 0) if gate.n_metric is None else int(_number(metrics, gate.n_metric) or 0)
     if n < gate.min_n:
         return result("skip", None, None, f"only {n} records; the gate needs at least {gate.min_n}")
     value = _number(metrics, gate.metric)

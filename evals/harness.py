@@ -370,6 +370,8 @@ def _triage_one(
             redacted_body=red.body,
             case_id=case_id,
             reasoner=used,
+            language=record.get("language") or red.language,
+            manipulation=[span.text for span in state.manipulation],
         ),
         red,
     )

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sklearn import metrics as skm
@@ -358,6 +358,8 @@ class RecordOutcome:
     case_id: str | None = None
     reasoner: str | None = None  # which reasoner answered ("local", "llm", "llm->local" fallback)
     error: str | None = None  # the pipeline failed on this record (the message, no text of the record)
+    language: str | None = None  # the record's labelled language, else the detected one
+    manipulation: list[str] = field(default_factory=list)  # texts of the manipulation spans (redacted)
 
     @property
     def correct(self) -> bool:

@@ -18,6 +18,7 @@ from matplotlib.figure import Figure
 from evals.gates import GateResult
 from evals.metrics import RecordOutcome, get_metric
 
+_LANGUAGES = ("en", "de", "fr", "es", "nl", "pt", "it")
 HEADLINE: list[tuple[str, str, bool]] = [  # (metric path, label, higher is better)
     ("reason.macro_f1", "Reason macro-F1", True),
     ("reason.accuracy", "Reason accuracy", True),
@@ -38,6 +39,13 @@ HEADLINE: list[tuple[str, str, bool]] = [  # (metric path, label, higher is bett
     ("summary.pii_rate", "Summaries with PII", False),
     ("latency_ms.p50", "Latency p50 (ms)", False),
     ("latency_ms.p95", "Latency p95 (ms)", False),
+    ("redaction.over_redaction_rate", "Over-redaction rate (replaced values no label calls PII)", False),
+    *[(f"by_language.{code}.macro_f1", f"Reason macro-F1, {code}", True) for code in _LANGUAGES],
+    *[(f"by_language.{code}.leaks", f"PII leaks, {code}", False) for code in _LANGUAGES],
+    ("manipulation.same_outcome_rate", "Manipulation: outcome as without the injected text", True),
+    ("manipulation.detector_recall", "Manipulation detector recall (messages)", True),
+    ("manipulation.span_recall", "Manipulation detector recall (injected passages)", True),
+    ("manipulation.false_positive_rate", "Manipulation detector false positives (ordinary messages)", False),
 ]
 
 

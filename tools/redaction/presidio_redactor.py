@@ -34,10 +34,11 @@ from presidio_analyzer.nlp_engine import NlpArtifacts
 from presidio_anonymizer import AnonymizerEngine
 from presidio_anonymizer.entities import OperatorConfig, RecognizerResult
 
-from agents.ports import RedactionIncomplete
+from agents.ports import LanguageDetector, RedactionIncomplete
 from agents.state import Attachment, InboundMessage, RedactedMessage, RedactionStats
 from tools.redaction.budget import Timer, check_budget, check_nothing_skipped, redacting, watch_presidio_skips
 from tools.redaction.engine import VendoredSpacyNlpEngine, build_analyzer
+from tools.redaction.phone_regions import find_phone_numbers, regions_for
 from tools.redaction.placeholders import PlaceholderMap
 from tools.redaction.policy import RedactionPolicy, load_policy, name_words
 from tools.redaction.recognizers import build_recognizers
@@ -46,7 +47,7 @@ from tools.references import ReferenceSpan, find_reference_spans
 log = logging.getLogger(__name__)
 
 # Entity types with their own validation (checksum, shape): only a strong reference overrides them.
-_VALIDATED_TYPES = frozenset({"IBAN_CODE", "CREDIT_CARD", "EMAIL_ADDRESS", "STREET_ADDRESS"})
+_VALIDATED_TYPES = frozenset({"IBAN_CODE", "CREDIT_CARD", "EMAIL_ADDRESS", "STREET_ADDRESS", "NATIONAL_ID"})
 _LOCAL_PART_SPLIT = re.compile(r"[^\w]+|\d+|_")
 _SIGNATURE_SEPARATOR = "\n\n-- \n"
 _MAX_FIELD_CHARS = 100_000
@@ -63,6 +64,7 @@ _PRECEDENCE = {
     "STREET_ADDRESS": 3,
     "PHONE_NUMBER": 4,
     "PERSON": 5,
+    "NATIONAL_ID": 6,
 }
 _RECOGNIZER_NAME_KEY = AnalyzerResult.RECOGNIZER_NAME_KEY
 _NAME_TOKEN = re.compile(r"\S+")
@@ -110,6 +112,7 @@ class _Hit:
     entity: str
     score: float
     from_ner: bool = False  # found by the spaCy model alone (no pattern backs it)
+    regional: bool = False  # a number libphonenumber validated for a region the message points to
 
 
 @dataclass
@@ -147,8 +150,12 @@ class PresidioRedactor:
         budget_ms: int = DEFAULT_BUDGET_MS,
         max_chars: int = DEFAULT_MAX_CHARS,
         timer: Timer = time.monotonic,
+        language_detector: LanguageDetector | None = None,
     ):
         self.policy = policy or load_policy()
+        self.language_detector = language_detector
+        if language_detector is not None:  # its models load now, not inside the first message's budget
+            language_detector.detect("The language models load before the first message is timed.")
         # Per message: a wall-clock budget and an analysable size; over either, the message is refused
         # (RedactionIncomplete), never passed on partly redacted.
         if max_chars > _MAX_FIELD_CHARS:  # longer fields would be cut in pieces without overlap
@@ -238,7 +245,8 @@ class PresidioRedactor:
         self, message: InboundMessage, fields: list[_Field], artifacts: Sequence[NlpArtifacts]
     ) -> RedactedMessage:
         started = time.perf_counter()
-        hits = self._analyze(fields, artifacts)
+        language = self._language(message)
+        hits = self._analyze(fields, artifacts, language, regions_for(language, sender_domain(message.sender)))
         check_budget("analysis")
         self._sweep_names(fields, hits, message.sender)
         check_budget("name sweep")
@@ -253,7 +261,7 @@ class PresidioRedactor:
             for f, fh in zip(fields, hits, strict=True)
         ]
         counts = Counter(h.entity for fh in hits for h in fh)
-        result = self._assemble(message, fields, redacted, counts)
+        result = self._assemble(message, fields, redacted, counts).model_copy(update={"language": language})
         log.debug(
             "redacted message: fields=%d replaced=%s in %.1f ms",
             len(fields),
@@ -292,20 +300,28 @@ class PresidioRedactor:
 
     # ------------------------------------------------------------------ analysis
 
+    def _language(self, message: InboundMessage) -> str | None:
+        if self.language_detector is None:
+            return None
+        return self.language_detector.detect(f"{message.subject or ''}\n{message.body}"[:4000])
+
     def _nlp_artifacts(self, units: Sequence[_Unit]) -> list[NlpArtifacts]:
         # one spaCy pass over every unit of the message (nlp.pipe; a plain call for the usual single
         # unit, which skips pipe's batching)
-        language = self.policy.language
+        model_language = self.policy.language
         if len(units) == 1:
-            artifacts = [self.nlp_engine.process_text(_ner_text(units[0].text), language)]
+            artifacts = [self.nlp_engine.process_text(_ner_text(units[0].text), model_language)]
         else:
-            batch = self.nlp_engine.process_batch([_ner_text(u.text) for u in units], language, len(units))
+            batch = self.nlp_engine.process_batch([_ner_text(u.text) for u in units], model_language, len(units))
             artifacts = [item[1] for item in batch]
         check_budget("spaCy NER")
         return artifacts
 
-    def _analyze(self, fields: Sequence[_Field], artifacts: Sequence[NlpArtifacts]) -> list[list[_Hit]]:
-        """The analyzer per unit, over the units' spaCy artifacts (`_nlp_artifacts`)."""
+    def _analyze(
+        self, fields: Sequence[_Field], artifacts: Sequence[NlpArtifacts], language: str | None, regions: Sequence[str]
+    ) -> list[list[_Hit]]:
+        """The analyzer per unit, over the units' spaCy artifacts (`_nlp_artifacts`), then the national phone
+        formats of the regions the message points to (`regions`, from its `language` and sender)."""
         units = _analysis_units(fields)
         out: list[list[_Hit]] = [[] for _ in fields]
         for unit, nlp_artifacts in zip(units, artifacts, strict=True):
@@ -326,17 +342,20 @@ class PresidioRedactor:
                     if start >= end or not self._runs_on(source, f.kind):
                         continue
                     raw = _Hit(start, end, r.entity_type, r.score, from_ner=source == "SpacyRecognizer")
-                    out[index] += self._keep(f, raw)
+                    out[index] += self._keep(f, raw, language)
+        for index, f in enumerate(fields):  # national formats of the regions the message points to
+            for start, end in find_phone_numbers(f.text, regions):
+                out[index] += self._keep(f, _Hit(start, end, "PHONE_NUMBER", 0.7, regional=True), language)
         return out
 
     def _runs_on(self, recognizer: str, kind: str) -> bool:
         """A field-restricted recognizer counts only in its own fields (units join fields)."""
         return recognizer not in self._field_only or recognizer in self._field_only_by_kind.get(kind, ())
 
-    def _keep(self, f: _Field, raw: _Hit) -> list[_Hit]:
+    def _keep(self, f: _Field, raw: _Hit, language: str | None = None) -> list[_Hit]:
         kept: list[_Hit] = []
         for hit in self._clean(f.text, raw):
-            if self._unsupported_ner_word(f.text, hit):
+            if self._unsupported_ner_word(f.text, hit, language):
                 continue  # the name sweep brings it back if the message names it elsewhere
             if not self._is_reference(f.text, hit, f.refs):
                 kept.append(hit)
@@ -356,7 +375,7 @@ class PresidioRedactor:
             return  # Luhn-valid 12-14 digit runs here are transaction and parcel numbers
         if hit.entity != "PERSON":
             stripped = value.rstrip(" \t\r\n.,;:")
-            yield _Hit(hit.start, hit.start + len(stripped), hit.entity, hit.score)
+            yield _Hit(hit.start, hit.start + len(stripped), hit.entity, hit.score, regional=hit.regional)
             return
         # A person never spans lines ("Maria Gonzalez\nOps Coordinator"): judge each line alone
         pos = hit.start
@@ -376,12 +395,15 @@ class PresidioRedactor:
                 continue
             yield _Hit(start, start + len(name), "PERSON", hit.score, hit.from_ner)
 
-    def _unsupported_ner_word(self, text: str, hit: _Hit) -> bool:
+    def _unsupported_ner_word(self, text: str, hit: _Hit, language: str | None = None) -> bool:
+        # The English NER reads capitalised nouns of other languages as names ("Zustellung bei
+        # Kunde"): there every NER-only person needs the same support as a lone word.
+        foreign = language is not None and language != self.policy.language
         if not (
             self.policy.nlp.single_word_person_needs_support
             and hit.entity == "PERSON"
             and hit.from_ner
-            and " " not in text[hit.start : hit.end]
+            and (foreign or " " not in text[hit.start : hit.end])
         ):
             return False
         return not self._person_context.search(text[max(0, hit.start - 30) : hit.start])
@@ -419,6 +441,8 @@ class PresidioRedactor:
             if ref.strong:
                 return True
             if strong_hit is None:
+                # a regional find is no stronger than any other phone here: French references look like
+                # national numbers ("0612-884401"), and a lost reference breaks the ERP lookup
                 strong_hit = hit.entity == "PHONE_NUMBER" and self._strong_phone(text, hit)
             if not strong_hit:
                 return True
@@ -644,12 +668,15 @@ def sender_domain(sender: str | None) -> str | None:
     return domain or None
 
 
-def build_redactor(settings: Any = None, *, policy_path: Path | None = None) -> PresidioRedactor:
+def build_redactor(
+    settings: Any = None, *, policy_path: Path | None = None, language_detector: LanguageDetector | None = None
+) -> PresidioRedactor:
     """The product's redactor. Loads the spaCy model (a few seconds): call once per process and keep
     the result (the service container / test session fixture caches it). `settings` (agents.settings.
     Settings) gives the per-message budget: TRIAGE_REDACTION_BUDGET_MS, TRIAGE_REDACTION_MAX_CHARS."""
     return PresidioRedactor(
         load_policy(policy_path),
+        language_detector=language_detector,
         budget_ms=int(getattr(settings, "redaction_budget_ms", DEFAULT_BUDGET_MS)),
         max_chars=int(getattr(settings, "redaction_max_chars", DEFAULT_MAX_CHARS)),
     )

@@ -371,6 +371,7 @@ def redacted_columns(redacted: RedactedMessage) -> dict[str, Any]:
         "sender_domain": redacted.sender_domain,
         "subject": redacted.subject,
         "body": redacted.body,
+        "language": redacted.language,
         "redacted": redacted.model_dump(mode="json"),
     }
 

@@ -64,6 +64,7 @@ OPEN_STATUSES: tuple[str, ...] = (
 )
 ALL_STATUSES: tuple[str, ...] = (*OPEN_STATUSES, "rejected", "dispatched", "closed")
 UNASSIGNED = "(unassigned)"
+UNKNOWN_LANGUAGE = "(unknown)"
 MAX_PAGE_SIZE = 200
 SEARCH_MAX = 100  # characters of a search term; longer input is cut, never an error
 COUNT_CAP = 10_000  # a total that needs counting rows stops here and shows as "10,000+"
@@ -80,6 +81,8 @@ _QUEUE_COLUMNS = (
     "confidence",
     "channel",
     "carrier",
+    "language",
+    "manipulation_suspected",
     "assignee",
     "subject",
     "summary",
@@ -118,6 +121,8 @@ class QueueFilters:
     priorities: Sequence[str] = ()
     channels: Sequence[str] = ()
     carriers: Sequence[str] = ()
+    languages: Sequence[str] = ()  # ISO 639-1 codes; UNKNOWN_LANGUAGE selects cases without one
+    manipulation_suspected: bool | None = None  # True: flagged only; False: not flagged only
     assignees: Sequence[str] = ()  # UNASSIGNED selects cases without an assignee
     min_confidence: float | None = None
     max_confidence: float | None = None
@@ -134,6 +139,8 @@ class QueueRow:
     confidence: float | None
     channel: str
     carrier: str | None
+    language: str | None
+    manipulation_suspected: bool | None
     assignee: str | None
     subject: str | None
     summary: str | None
@@ -193,6 +200,8 @@ class QueuePage:
                     "confidence": r.confidence,
                     "channel": r.channel,
                     "carrier": r.carrier or "",
+                    "language": r.language or "",
+                    "manipulation": "SUSPECTED" if r.manipulation_suspected else "",
                     "assignee": r.assignee or "",
                     "SLA": "BREACHED" if r.sla_breached else "",
                     "subject": r.subject or "",
@@ -203,7 +212,7 @@ class QueuePage:
             ],
             columns=[
                 "case", "priority", "age", "status", "reason", "confidence", "channel", "carrier",
-                "assignee", "SLA", "subject", "references", "match",
+                "language", "manipulation", "assignee", "SLA", "subject", "references", "match",
             ],
         )
         return frame if searched else frame.drop(columns=["match"])
@@ -247,6 +256,16 @@ def _filter_where(filters: QueueFilters, now: datetime) -> list[Any]:
         where.append(c.channel.in_(list(filters.channels)))
     if filters.carriers:
         where.append(c.carrier.in_(list(filters.carriers)))
+    if filters.languages:
+        codes = [code for code in filters.languages if code != UNKNOWN_LANGUAGE]
+        parts = [c.language.in_(codes)] if codes else []
+        if UNKNOWN_LANGUAGE in filters.languages:
+            parts.append(c.language.is_(None))
+        where.append(or_(*parts))
+    if filters.manipulation_suspected is True:
+        where.append(c.manipulation_suspected.is_(True))
+    elif filters.manipulation_suspected is False:
+        where.append(or_(c.manipulation_suspected.is_(None), c.manipulation_suspected.is_(False)))
     if filters.assignees:
         named = [a for a in filters.assignees if a != UNASSIGNED]
         parts = [c.assignee.in_(named)] if named else []

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     Column,
     DateTime,
     Float,
@@ -64,6 +65,9 @@ cases = Table(
     Column("refs", JSON),  # list[Reference]
     Column("reference_keys", Text),  # " "-joined normalised reference values, for search and follow-ups
     Column("carrier", String(64)),
+    Column("language", String(8)),  # ISO 639-1 of the message (tools/language), None: could not tell
+    Column("manipulation_suspected", Boolean),  # text addressing the assistant/system was found
+    Column("manipulation", JSON),  # list[ManipulationSpan]
     Column("reason", String(32)),
     Column("confidence", Float),
     Column("priority", String(2)),
@@ -95,6 +99,8 @@ Index("ix_cases_queue", cases.c.status, cases.c.priority, cases.c.created_at)
 Index("ix_cases_reason", cases.c.reason)
 Index("ix_cases_channel", cases.c.channel)
 Index("ix_cases_carrier", cases.c.carrier)
+Index("ix_cases_language", cases.c.language)
+Index("ix_cases_manipulation", cases.c.manipulation_suspected)
 Index("ix_cases_assignee", cases.c.assignee)
 Index("ix_cases_sla", cases.c.status, cases.c.sla_due)
 Index("ix_cases_created", cases.c.created_at)

@@ -8,7 +8,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from agents.state import PRIORITIES, REASON_CODES, Proposal, ProposedAction
+from agents.state import LANGUAGE_NAMES, PRIORITIES, REASON_CODES, Proposal, ProposedAction
 from policies.roles import PermissionDenied, allowed
 from tools.store.queries import REVIEW_STATUSES, format_age, utc
 from ui.components import (
@@ -76,7 +76,23 @@ head[2].metric("Age", format_age(now - created))
 sla_text = "-" if sla_due is None else ("breached" if sla_due < now else f"due {sla_due:%d %b %H:%M}")
 head[3].metric("SLA", sla_text)
 head[4].metric("Channel", case["channel"])
-st.caption(f"Case `{case_id}` · carrier {case.get('carrier') or 'unknown'} · assignee {case.get('assignee') or '-'}")
+language = case.get("language")
+st.caption(
+    f"Case `{case_id}` · carrier {case.get('carrier') or 'unknown'} · assignee {case.get('assignee') or '-'}"
+    f" · language {LANGUAGE_NAMES.get(language, language) if language else 'unknown'}"
+)
+manipulation: list[dict[str, Any]] = case.get("manipulation") or []
+if case.get("manipulation_suspected"):
+    st.warning(
+        f"**Manipulation suspected.** {len(manipulation)} passage(s) of this message address the assistant or the "
+        "system (instructions, fake tool calls, orders to set a priority, approve, skip review or change a record). "
+        "They were left out of what the AI read; check the proposal against the rest of the message.",
+        icon=":material/gpp_maybe:",
+    )
+    with st.expander("Passages left out of the AI's reading", expanded=True):
+        for span in manipulation:
+            st.markdown(f"- `{span.get('field')}` · {span.get('kind', '').replace('_', ' ')}")
+            st.code(span.get("text") or "", language=None)
 
 left, right = st.columns([3, 2], gap="large")
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from agents.state import CHANNELS, PRIORITIES, REASON_CODES
+from agents.state import CHANNELS, LANGUAGE_NAMES, PRIORITIES, REASON_CODES
 from policies.roles import PermissionDenied, allowed
-from tools.store.queries import ALL_STATUSES, REVIEW_STATUSES, UNASSIGNED, QueueFilters
+from tools.store.queries import ALL_STATUSES, REVIEW_STATUSES, UNASSIGNED, UNKNOWN_LANGUAGE, QueueFilters
 from ui.components import show_denied, show_error
 from ui.session import decision_service, flash, read_service, require_page, show_flashes
 
@@ -99,6 +99,15 @@ with st.sidebar:
     priorities = st.multiselect("Priority", [*PRIORITIES], key="f_priority")
     channels = st.multiselect("Channel", [*CHANNELS], key="f_channel")
     carriers = st.multiselect("Carrier", options["carriers"], key="f_carrier")
+    languages = st.multiselect(
+        "Language",
+        [*LANGUAGE_NAMES, UNKNOWN_LANGUAGE],
+        format_func=lambda code: LANGUAGE_NAMES.get(code, code),
+        key="f_language",
+    )
+    manipulation = st.radio(
+        "Manipulation", ["any", "suspected", "not suspected"], horizontal=True, key="f_manipulation"
+    )
     assignees = st.multiselect("Assignee", [UNASSIGNED, *options["assignees"]], key="f_assignee")
     conf: tuple[float, float] = st.slider("Confidence", 0.0, 1.0, step=0.05, key="f_conf")  # type: ignore[assignment]
     sla = st.radio("SLA", list(SLA_CHOICES), horizontal=True, key="f_sla")
@@ -113,6 +122,8 @@ filters = QueueFilters(
     priorities=priorities,
     channels=channels,
     carriers=carriers,
+    languages=languages,
+    manipulation_suspected={"any": None, "suspected": True, "not suspected": False}[manipulation],
     assignees=assignees,
     min_confidence=conf[0] if conf[0] > 0 else None,
     max_confidence=conf[1] if conf[1] < 1 else None,
@@ -170,6 +181,9 @@ st.dataframe(
             "open", help="the case's address: open it, bookmark it or share it", display_text="open"
         ),
         "match": st.column_config.TextColumn("match", help="where the search matched"),
+        "manipulation": st.column_config.TextColumn(
+            "manipulation", help="the message contains text addressing the assistant or the system"
+        ),
     },
     key="queue_table",
 )
