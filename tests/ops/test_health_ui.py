@@ -46,7 +46,7 @@ def seed_operations(home: TriagedHome) -> list[str]:
 def test_health_and_escalations_degrade_to_no_data_and_retry_as_admin(triaged: TriagedHome, app: Any) -> None:  # noqa: F811
     failed = seed_operations(triaged)
     at = app("admin").run()
-    at.switch_page("pages/dashboard.py").run()
+    at.switch_page("views/dashboard.py").run()
     assert not at.exception, at.exception
     page = texts(at)
     for title in ("Health", "Webhook rejects", "Dispatch failures by kind", "Workers", "Escalations"):
@@ -66,7 +66,7 @@ def test_only_admins_get_the_retry_button(triaged: TriagedHome, app: Any) -> Non
     seed_operations(triaged)
     for role in ("ml_owner", "supervisor", "customer_service"):
         at = app(role).run()
-        at.switch_page("pages/dashboard.py").run()
+        at.switch_page("views/dashboard.py").run()
         assert not at.exception, at.exception
         assert "Dispatch failures by kind" in texts(at)
         assert not [b for b in at.button if b.key == "retry_all_failed"]
@@ -76,11 +76,11 @@ def test_case_page_retry_button(triaged: TriagedHome, app: Any) -> None:  # noqa
     failed = seed_operations(triaged)
     case_id = triaged.ids["weather"]
     at = app("supervisor", case=case_id).run()
-    at.switch_page("pages/case.py").run()
+    at.switch_page("views/case.py").run()
     assert not at.exception, at.exception
     assert not [b for b in at.button if b.key == "retry_case"]
     at = app("admin", case=case_id).run()
-    at.switch_page("pages/case.py").run()
+    at.switch_page("views/case.py").run()
     assert not at.exception, at.exception
     at.button(key="retry_case").click().run()
     assert f"Re-queued {len(failed)} row(s) of case {case_id} for dispatch." in texts(at)
@@ -94,7 +94,7 @@ def test_worker_heartbeats_and_webhook_rejects_show_once_recorded(triaged: Triag
     for reason in ("signature", "signature", "replay"):
         record_webhook_reject(engine, reason, now)
     at = app("admin").run()
-    at.switch_page("pages/dashboard.py").run()
+    at.switch_page("views/dashboard.py").run()
     assert not at.exception, at.exception
     page = texts(at)
     assert "No data yet: workers report a heartbeat" not in page and "No webhook rejects" not in page
