@@ -116,6 +116,12 @@ def test_the_queue_query_uses_an_index(big: Engine) -> None:
     # the review statuses: one range of ix_cases_order per status, merged (no sort of every open case)
     plan = " | ".join(q.explain_queue(big, q.QueueFilters(), NOW))
     assert "MERGE (UNION ALL)" in plan and "USING INDEX ix_cases_order" in plan and "SCAN cases" not in plan, plan
+    # a reason and a priority: both in ix_cases_reason_order, the priority as its queue keys (escalated or not)
+    plan = " | ".join(q.explain_queue(big, q.QueueFilters(reasons=["damaged"], priorities=["P2"]), NOW))
+    assert "USING INDEX ix_cases_reason_order (status=? AND reason=? AND <expr>=?)" in plan, plan
+    assert "SCAN cases" not in plan, plan
+    plan = " | ".join(q.explain_queue(big, q.QueueFilters(priorities=["P1", "P3"]), NOW))
+    assert "USING INDEX ix_cases_order (status=? AND <expr>=?)" in plan and "SCAN cases" not in plan, plan
     plan = " | ".join(q.explain_queue(big, q.QueueFilters(sla_breached=True), NOW))
     assert "USING INDEX ix_cases_" in plan and "SCAN cases" not in plan, plan
     plan = " | ".join(q.explain_queue(big, q.QueueFilters(statuses=(), carriers=["DHL"]), NOW))

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 from alembic import command
-from sqlalchemy import Engine, delete, func, insert, inspect, select, update
+from sqlalchemy import Engine, delete, func, insert, inspect, select, text, update
 
 from agents.state import CHANNELS, PRIORITIES, REASON_CODES
 from tools.store import queries as q
@@ -20,6 +20,7 @@ from tools.store import schema as t
 from tools.store import search as fts
 from tools.store.cases import CaseStore
 from tools.store.db import alembic_config
+from tools.store.escalations import EscalationStore
 
 NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
 ANY = q.QueueFilters(statuses=())
@@ -365,17 +366,33 @@ def _search_objects(engine: Engine) -> set[str]:
     return names
 
 
+def _index_sql(engine: Engine, name: str) -> str:
+    sql = ("SELECT indexdef FROM pg_indexes WHERE indexname = :n" if engine.dialect.name == "postgresql"
+           else "SELECT sql FROM sqlite_master WHERE type = 'index' AND name = :n")
+    with engine.connect() as conn:
+        return str(conn.execute(text(sql), {"n": name}).scalar_one())
+
+
 def test_the_migration_runs_down_and_up_on_a_populated_store(five: Engine) -> None:
     engine = five
     expected = {"case_counts", "search_tsv"} if engine.dialect.name == "postgresql" else {
         "case_counts", "cases_fts", "case_search_ids"}
     assert _search_objects(engine) == expected
+    # P4: the last case of the queue until it is escalated. The case's columns as reconciliation sets them,
+    # without the `escalations` row: SQLite's downgrade of 0010_language re-creates `cases`, which a row
+    # referencing a case would refuse (foreign keys are on)
+    with engine.begin() as conn:
+        conn.execute(update(t.cases).where(t.cases.c.id == "case-mention").values(
+            escalated_at=NOW, escalation_rule="review_overdue", assigned_role="team_lead"))
     _alembic(engine, command.downgrade, "0006_search-1")
     assert _search_objects(engine) == set()
     # the store works without it (no trigger is left behind) ...
     _insert(engine, "later", {**CASES["damaged"], "subject": "Lost parcel 61209934475",
                               "reference_keys": "61209934475"}, status="dispatched")
-    assert q.queue_page_scan(engine, ANY, NOW).total == 6
+    # (counted directly: the way down also undid 0010_language, which comes after 0006, so the queue's
+    # `language` column is gone until the way up)
+    with engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(t.cases)).scalar_one() == 6
     # ... and the way up indexes and counts every case, including the one added meanwhile
     _alembic(engine, command.upgrade, "head")
     assert _search_objects(engine) == expected
@@ -383,7 +400,76 @@ def test_the_migration_runs_down_and_up_on_a_populated_store(five: Engine) -> No
     assert ids(engine, "reefer") == ["case-reefer", "case-mention"]
     page = q.queue_page(engine, ANY, NOW)
     assert page.total == 6 and page.counts["dispatched"] == 1 and page.counts["awaiting_review"] == 5
+    # the queue indexes are back, keyed on the escalation too, in the queue's order: the escalated case first
+    assert all("escalated_at" in _index_sql(engine, name) for name in ("ix_cases_order", "ix_cases_reason_order"))
+    assert page.rows[0].id == "case-mention" and [r.id for r in page.rows] == [
+        r.id for r in q.queue_page_scan(engine, ANY, NOW).rows]
+    assert q.queue_page(engine, q.QueueFilters(priorities=["P4"]), NOW).rows[0].id == "case-mention"
     # the triggers are back: a new case is searchable and counted
     _insert(engine, "newest", {**CASES["customs"], "subject": "Customs hold MSCU7654321",
                                "reference_keys": "mscu7654321"})
     assert ids(engine, "MSCU7654321") == ["case-newest"] and q.queue_page(engine, ANY, NOW).total == 7
+
+
+# ------------------------------------------------------------------------------------------ escalation
+
+
+def _escalate(engine: Engine, case_id: str, priority: str | None) -> None:
+    """What reconciliation does to a case (tools/store/escalations.py): one escalation, recorded."""
+    seq = EscalationStore(engine).record(
+        case_id, "review_overdue", "team_lead", "review overdue", timedelta(hours=4), NOW,
+        priority=priority, due_at=NOW - timedelta(hours=1),
+    )
+    assert seq is not None
+
+
+def _review_cases(engine: Engine, priority: str | None) -> list[tuple[str, str | None]]:
+    """(id, reason) of the review queue's cases of one priority, youngest first."""
+    c = t.cases.c
+    prio = c.priority.is_(None) if priority is None else c.priority == priority
+    with engine.connect() as conn:
+        return [(r.id, r.reason) for r in conn.execute(
+            select(c.id, c.reason).where(c.status.in_(q.REVIEW_STATUSES), prio).order_by(c.created_at.desc())
+        )]
+
+
+def test_an_escalated_case_leads_the_queue_and_still_has_its_priority(engine: Engine) -> None:
+    _fill(engine, 1500)
+    youngest_p3, reason = _review_cases(engine, "P3")[0]
+    assert youngest_p3 not in {r.id for r in q.queue_page(engine, q.QueueFilters(), NOW, page_size=25).rows}
+    _escalate(engine, youngest_p3, "P3")
+    page = q.queue_page(engine, q.QueueFilters(), NOW, page_size=25)
+    assert page.rows[0].id == youngest_p3 and page.rows[0].escalated_at == NOW
+    assert page.rows[0].priority == "P3" and {r.priority for r in page.rows[1:]} == {"P1"}
+    # the priority filter is the case's priority, escalated or not, alone or with the reason
+    for filters in (q.QueueFilters(priorities=["P3"]), q.QueueFilters(statuses=(), priorities=["P3", "P4"]),
+                    q.QueueFilters(reasons=[reason] if reason else [], priorities=["P3"])):
+        found = q.queue_page(engine, filters, NOW, page_size=25)
+        assert found.rows[0].id == youngest_p3, filters
+        assert found.total == q.queue_page_scan(engine, filters, NOW).total, filters
+    assert youngest_p3 not in {r.id for r in q.queue_page(engine, q.QueueFilters(priorities=["P1"]), NOW,
+                                                                page_size=200).rows}
+    # counts per priority follow the priority, not the escalation
+    assert q.queue_page(engine, q.QueueFilters(priorities=["P3"]), NOW).total == len(_review_cases(engine, "P3"))
+
+
+def test_keyset_pages_cross_the_escalated_boundary_in_the_old_paths_order(engine: Engine) -> None:
+    _fill(engine, 1500)
+    # 30 escalated cases of every priority (and un-triaged ones): page 1 all escalated, page 2 across
+    for priority in (*PRIORITIES, None):
+        for case_id, _reason in _review_cases(engine, priority)[:6]:
+            _escalate(engine, case_id, priority)
+    for filters in (q.QueueFilters(), ANY, q.QueueFilters(statuses=(), carriers=["UPS"]),
+                    q.QueueFilters(priorities=["P2", "P4"])):
+        old = [r.id for p in (1, 2, 3, 4) for r in q.queue_page_scan(engine, filters, NOW, page=p, page_size=10).rows]
+        by_offset = [q.queue_page(engine, filters, NOW, page=p, page_size=10) for p in (1, 2, 3, 4)]
+        assert [r.id for page in by_offset for r in page.rows] == old, filters
+        after = by_offset[0].last_key
+        for p in (2, 3, 4):
+            page = q.queue_page(engine, filters, NOW, page=p, page_size=10, after=after)
+            assert [r.id for r in page.rows] == [r.id for r in by_offset[p - 1].rows], (filters, p)
+            after = page.last_key
+    page_1, page_2 = (q.queue_page(engine, q.QueueFilters(), NOW, page=p, page_size=25) for p in (1, 2))
+    assert all(r.escalated_at for r in page_1.rows)
+    assert [bool(r.escalated_at) for r in page_2.rows] == [True] * 5 + [False] * 20
+    assert [r.priority for r in page_2.rows[:5]] == [None] * 5  # un-triaged escalated cases last of them

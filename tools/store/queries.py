@@ -2,8 +2,9 @@
 
 Everything is SQLAlchemy Core so it runs on SQLite and PostgreSQL. The queue (`queue_page`) stays fast at
 100,000+ cases:
-- pages are read in index order (`ix_cases_order`: status, coalesce(priority, 'P9'), created_at, id), one
-  index range per status merged by the database, never a sort of every matching row;
+- pages are read in index order (`ix_cases_order`: status, the queue key, created_at, id; the key puts
+  escalated cases first, then P1..P4, then un-triaged), one index range per status merged by the database,
+  never a sort of every matching row;
 - search uses the full-text index of migration 0006_search (`tools.store.search`), ranked, with a snippet;
 - the per-status counts and the "N matching" total come from the maintained `case_counts` table when the
   filters are status, reason, priority and channel only; any other filter counts at most COUNT_CAP rows
@@ -90,6 +91,7 @@ _QUEUE_COLUMNS = (
     "sla_due",
     "received_at",
     "created_at",
+    "escalated_at",
 )
 
 
@@ -151,6 +153,7 @@ class QueueRow:
     age: timedelta
     sla_breached: bool
     match: str = ""  # with a search: where it matched, the matching words in «»
+    escalated_at: datetime | None = None  # the newest SLA escalation (such a case leads the queue)
 
     @property
     def age_text(self) -> str:
@@ -172,7 +175,7 @@ class QueuePage:
         if not self.rows:
             return None
         last = self.rows[-1]
-        return (last.priority or "P9", last.created_at, last.id)
+        return (queue_key(last.priority, last.escalated_at is not None), last.created_at, last.id)
 
     @property
     def pages(self) -> int:
@@ -320,7 +323,8 @@ def _queue_row(m: Any, now: datetime, match: str = "") -> QueueRow:
     received = utc(m["received_at"])
     due = utc(m["sla_due"])
     return QueueRow(
-        **{k: m[k] for k in _QUEUE_COLUMNS if k not in ("sla_due", "received_at", "created_at")},
+        **{k: m[k] for k in _QUEUE_COLUMNS if k not in ("sla_due", "received_at", "created_at", "escalated_at")},
+        escalated_at=utc(m["escalated_at"]),
         sla_due=due,
         received_at=received,
         created_at=created,
@@ -340,9 +344,30 @@ _TSV: Any = literal_column("cases.search_tsv")
 _BM25 = func.bm25(_FTS_TABLE, *[literal_column(w) for w in ("2.0", "1.0", "1.5", "4.0", "0.0")])
 
 
+ESCALATED_PREFIX = "E"  # an escalated case's queue key: "E" + its priority ("EP3"), before every "P1"
+
+
 def _prio_key() -> Any:
-    """The sort key of `ix_cases_order`: P1..P4, then cases without a priority yet (on both databases)."""
-    return func.coalesce(t.cases.c.priority, literal_column("'P9'"))
+    """The sort key of `ix_cases_order` (the same expression as in migration 0006_search, or the index is
+    not used): escalated cases first (reconciliation raises them: issue 13), by priority among themselves,
+    then P1..P4, then cases without a priority yet, on both databases. `E` + P.. sorts before P..; a
+    case's key is `queue_key(priority, escalated)`."""
+    c = t.cases.c
+    prio = func.coalesce(c.priority, literal_column("'P9'"))
+    return case((c.escalated_at.is_(None), prio), else_=literal_column(f"'{ESCALATED_PREFIX}'").op("||")(prio))
+
+
+def queue_key(priority: str | None, escalated: bool) -> str:
+    """The value of `_prio_key()` for a case, in Python (for `last_key`)."""
+    prio = priority or "P9"
+    return f"{ESCALATED_PREFIX}{prio}" if escalated else prio
+
+
+def priority_keys(priorities: Sequence[str]) -> list[str]:
+    """The queue keys a priority filter matches: each priority, escalated or not. `_prio_key() IN` these
+    is `coalesce(priority, 'P9') IN priorities` (the key is one-to-one with (priority, escalated)), but a
+    range of the queue indexes, so a filtered page is still read from the index in queue order."""
+    return [key for p in priorities for key in (queue_key(p, True), queue_key(p, False))]
 
 
 def _queue_order() -> tuple[Any, ...]:
@@ -369,7 +394,7 @@ class _Shape(NamedTuple):
     unranked: bool = False  # SQLite: a search with more than RANK_MAX matches, in the order they came in
 
 
-QueueKey = tuple[str, datetime, str]  # (coalesce(priority, 'P9'), created_at, id): a row's place in the queue
+QueueKey = tuple[str, datetime, str]  # (queue_key(priority, escalated), created_at, id): a row's place in the queue
 
 
 def _shape(dialect: str, filters: QueueFilters, query: fts.SearchQuery, after: bool = False) -> _Shape:
@@ -386,7 +411,7 @@ def _params(filters: QueueFilters, now: datetime, query: fts.SearchQuery, dialec
     params: dict[str, Any] = {
         "statuses": list(dict.fromkeys(filters.statuses)),
         "reasons": list(filters.reasons),
-        "priorities": list(filters.priorities),
+        "priority_keys": priority_keys(filters.priorities),
         "channels": list(filters.channels),
         "carriers": list(filters.carriers),
         "assignees": [a for a in filters.assignees if a != UNASSIGNED],
@@ -412,9 +437,10 @@ def _bound_where(shape: _Shape, with_statuses: bool) -> list[Any]:
     for name, present in (("reasons", shape.reasons), ("priorities", shape.priorities),
                           ("channels", shape.channels), ("carriers", shape.carriers)):
         if present:
-            # the priority as the queue indexes hold it (a filter value is never NULL, so the same rows)
+            # the priority as the queue indexes hold it: its queue keys (`priority_keys`), escalated or not
             col = {"reasons": c.reason, "priorities": _prio_key(), "channels": c.channel, "carriers": c.carrier}[name]
-            where.append(col.in_(bindparam(name, expanding=True)))
+            param = "priority_keys" if name == "priorities" else name
+            where.append(col.in_(bindparam(param, expanding=True)))
     named, unassigned = shape.assignees
     if named or unassigned:
         parts = [c.assignee.in_(bindparam("assignees", expanding=True))] if named else []

@@ -17,8 +17,10 @@ The review queue at 100,000 cases (issue 16):
 - `case_counts`: cases per (status, reason, priority, channel), kept by triggers as append-only deltas
   (+1/-1 rows; no row is updated, so concurrent writers never wait on each other or deadlock); readers sum
   them and compact them now and then (`tools.store.search.compact_counts`).
-- `ix_cases_order`: (status, coalesce(priority, 'P9'), created_at, id), the queue's sort order per status
-  (un-triaged cases, with no priority, last), so a page is read from the index, never sorted;
+- `ix_cases_order`: (status, QUEUE_KEY, created_at, id), the queue's sort order per status, so a page is
+  read from the index, never sorted. QUEUE_KEY (`tools.store.queries._prio_key`, the same expression) puts
+  escalated cases first (`E` + their priority: reconciliation raises a case, issue 13), then P1..P4, then
+  un-triaged cases (no priority: 'P9'); a priority filter is an IN over both keys of each priority.
   `ix_cases_reason_order` the same with the reason after the status, for the queue filtered by reason.
 - The status is in the search index too (FTS5 column `status`, tsvector lexeme `~status`), so a search
   in some statuses is an intersection inside the index.
@@ -172,13 +174,15 @@ _BACKFILL_COUNTS = """INSERT INTO case_counts (status, reason, priority, channel
     SELECT status, coalesce(reason, ''), coalesce(priority, ''), channel, count(*) FROM cases GROUP BY 1, 2, 3, 4"""
 
 
+# the queue's sort key (escalated_at comes from 0005_escalations, before this revision)
+QUEUE_KEY = "CASE WHEN escalated_at IS NULL THEN coalesce(priority, 'P9') ELSE 'E' || coalesce(priority, 'P9') END"
+
+
 def upgrade() -> None:
     dialect = op.get_bind().dialect.name
-    op.execute("CREATE INDEX ix_cases_order ON cases (status, (coalesce(priority, 'P9')), created_at, id)")
+    op.execute(f"CREATE INDEX ix_cases_order ON cases (status, ({QUEUE_KEY}), created_at, id)")
     # the queue filtered by reason (and priority), in queue order, from the index alone
-    op.execute(
-        "CREATE INDEX ix_cases_reason_order ON cases (status, reason, (coalesce(priority, 'P9')), created_at, id)"
-    )
+    op.execute(f"CREATE INDEX ix_cases_reason_order ON cases (status, reason, ({QUEUE_KEY}), created_at, id)")
     op.create_table(
         "case_counts",
         sa.Column("id", sa.Integer(), primary_key=True, autoincrement=True),
