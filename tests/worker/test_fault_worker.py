@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import signal
 import sqlite3
 import subprocess
 import sys
@@ -86,14 +87,14 @@ def test_killed_twice_the_worker_still_brings_every_posted_message_to_review_onc
     finally:
         try:
             code = stop_worker(worker)
-            serve_code = stop_worker(serve)  # the same SIGTERM: uvicorn shuts down and exits 0
+            serve_code = stop_worker(serve)  # the same SIGTERM
         finally:
             for proc in (producer, worker, serve):
                 if proc.poll() is None:
                     proc.kill()
                     proc.wait()
     assert code == 0 and kills == 2
-    assert serve_code == 0
+    assert serve_code in (0, -signal.SIGTERM)  # uvicorn shuts down gracefully, then re-raises the signal
 
     # every post answered 202 accepted, each with its own case
     answers: list[dict[str, Any]] = json.loads(report.read_text())
