@@ -47,6 +47,38 @@ def stop_worker(proc: subprocess.Popen[bytes], timeout: float = 120) -> int:
     return proc.wait(timeout=timeout)
 
 
+def start_serve(env: dict[str, str], log: Path, port: int, timeout: float = 300) -> subprocess.Popen[bytes]:
+    """`triage serve` as its own process on 127.0.0.1:port, once its /healthz answers."""
+    import httpx
+
+    with open(log, "ab") as fh:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "agents.cli", "serve", "--port", str(port)],
+            cwd=REPO,
+            env=env,
+            stdout=fh,
+            stderr=subprocess.STDOUT,
+        )
+
+    def up() -> bool:
+        try:
+            return httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2).status_code == 200
+        except httpx.TransportError:
+            return False
+
+    def alive() -> None:
+        if proc.poll() is not None:
+            raise AssertionError(f"triage serve exited early ({proc.returncode}): {log.read_text()[-3000:]}")
+
+    try:
+        wait_for(up, timeout, "triage serve to answer /healthz", alive)
+    except BaseException:
+        proc.kill()
+        proc.wait()
+        raise
+    return proc
+
+
 def wait_for(condition: Callable[[], bool], timeout: float, what: str, alive: Callable[[], None] | None = None) -> None:
     deadline = time.monotonic() + timeout
     while not condition():
