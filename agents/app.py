@@ -223,7 +223,9 @@ class App:
     def actions(self) -> ActionQueue:
         from agents.action_queue import ActionQueue
 
-        return ActionQueue(self.engine, self.clock, self.reviews, self.settings.ui_base_url)
+        return ActionQueue(
+            self.engine, self.clock, self.reviews, self.settings.ui_base_url, carrier_tag=self.policy.carrier_tag
+        )
 
     @cached_property
     def deps(self) -> TriageDeps:
