@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-_WORD = re.compile(r"[^0-9a-zäöüß+]+")
+_WORD = re.compile(r"[^0-9a-zäöüß]+")
 
 
 def _words(name: str) -> str:
