@@ -73,7 +73,9 @@ log = logging.getLogger(__name__)
 class NoErp:
     """Triage without an ERP: no context, no error."""
 
-    def lookup(self, references: Sequence[Reference]) -> ErpContext:
+    def lookup(
+        self, references: Sequence[Reference], sender_domain: str | None = None, text: str = ""
+    ) -> ErpContext:
         return ErpContext(source="none")
 
 

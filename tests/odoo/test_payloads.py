@@ -131,7 +131,9 @@ def test_approval_and_activity_texts_carry_no_rule_ids() -> None:
         kind="request_approval", approval_kind="credit", role_required="supervisor",
         title="Request approval for a customer credit", detail="rule credit_for_damage", amount=21.56,
     )
-    call = ProposedAction(kind="schedule_activity", title="Schedule a call", detail="rule account_manager_for_key_accounts")
+    call = ProposedAction(
+        kind="schedule_activity", title="Schedule a call", detail="rule account_manager_for_key_accounts"
+    )
     items = build_outbox_items(dispatch_case("case-t2"), proposal(ticket_action(), credit, call))
     for item in items:
         text = " ".join(str(v) for v in item.payload.values())
