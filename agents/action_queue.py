@@ -4,6 +4,7 @@ approvals for costly ones. Nothing here talks to Odoo; the dispatcher sends the 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from sqlalchemy import Engine, func, select
 
@@ -17,8 +18,16 @@ log = logging.getLogger(__name__)
 
 
 class ActionQueue:
-    def __init__(self, engine: Engine, clock: Clock, review: ReviewService, case_url_base: str) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        clock: Clock,
+        review: ReviewService,
+        case_url_base: str,
+        carrier_tag: Callable[..., str | None] | None = None,
+    ) -> None:
         self.engine = engine
+        self.carrier_tag = carrier_tag  # carrier names -> helpdesk tag (policies/carriers.yaml); None: no tag
         self.clock = clock
         self.review = review
         self.case_url_base = case_url_base.rstrip("/")
@@ -41,7 +50,7 @@ class ActionQueue:
             row = conn.execute(select(t.cases).where(t.cases.c.id == case_id)).first()
         if row is None:
             raise LookupError(f"case {case_id} is not in the store")
-        case = outbox.dispatch_case_from_row(row, self.case_url_base)
+        case = outbox.dispatch_case_from_row(row, self.case_url_base, self.carrier_tag)
         return outbox.enqueue(self.engine, case, proposal, now=self.clock.now())
 
     def split_queued(self, ids: list[str]) -> tuple[int, int]:

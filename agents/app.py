@@ -73,7 +73,9 @@ log = logging.getLogger(__name__)
 class NoErp:
     """Triage without an ERP: no context, no error."""
 
-    def lookup(self, references: Sequence[Reference]) -> ErpContext:
+    def lookup(
+        self, references: Sequence[Reference], sender_domain: str | None = None, text: str = ""
+    ) -> ErpContext:
         return ErpContext(source="none")
 
 
@@ -223,7 +225,9 @@ class App:
     def actions(self) -> ActionQueue:
         from agents.action_queue import ActionQueue
 
-        return ActionQueue(self.engine, self.clock, self.reviews, self.settings.ui_base_url)
+        return ActionQueue(
+            self.engine, self.clock, self.reviews, self.settings.ui_base_url, carrier_tag=self.policy.carrier_tag
+        )
 
     @cached_property
     def deps(self) -> TriageDeps:

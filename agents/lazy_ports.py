@@ -75,8 +75,10 @@ class LazyErp:
     def __init__(self, target: Lazy[ErpReader]) -> None:
         self.target = target
 
-    def lookup(self, references: Sequence[Reference]) -> ErpContext:
-        return self.target.get().lookup(references)
+    def lookup(
+        self, references: Sequence[Reference], sender_domain: str | None = None, text: str = ""
+    ) -> ErpContext:
+        return self.target.get().lookup(references, sender_domain, text)
 
 
 class LazyEmbedder:

@@ -102,7 +102,7 @@ def understand_message(state: TriageState, deps: TriageDeps) -> dict[str, Any]:
     references = deps.references.extract(readable)
     similar = deps.memory.similar(text, k=deps.k_similar)
     classification = deps.reasoner.classify(readable, references, similar)
-    erp = deps.erp.lookup(references)
+    erp = deps.erp.lookup(references, readable.sender_domain, text)
     summary = classification.summary or write_summary(
         readable, references, classification, erp, deps.policy.reason_label
     )

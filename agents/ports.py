@@ -97,8 +97,11 @@ class Reasoner(Protocol):
 
 
 class ErpReader(Protocol):
-    def lookup(self, references: Sequence[Reference]) -> ErpContext:
-        """Read-only shipment context (transfer, order, customer, tier) for the references."""
+    def lookup(
+        self, references: Sequence[Reference], sender_domain: str | None = None, text: str = ""
+    ) -> ErpContext:
+        """Read-only shipment context (transfer, order, customer, tier) for the references; when none
+        finds the customer, the sender's domain or a company name in the redacted text may."""
         ...
 
 

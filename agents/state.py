@@ -220,6 +220,11 @@ class ErpContext(Frozen):
     promised_date: str | None = None
     error: str | None = None  # lookup failed; triage continues without it
     stock: dict[str, Any] | None = None  # replacement stock in other warehouses (tools.odoo.stock); None: no check
+    # How the customer (or a purchase receipt's vendor: customer["role"]) was found: "order S00001",
+    # "sender's e-mail domain contoso.example"...; when the match was ambiguous, the candidates
+    # ([{"id", "name"}]) are only suggestions for the reviewer and no customer is set.
+    customer_match: str | None = None
+    customer_suggestions: list[dict[str, Any]] = Field(default_factory=list)
 
 
 # --------------------------------------------------------------------------- decision

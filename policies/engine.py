@@ -18,6 +18,7 @@ from typing import Any
 import yaml
 
 from agents.state import ErpContext, PolicyDecision, Priority, ProposedAction, ReasonCode
+from policies.carriers import CarrierAliases
 from policies.escalation import EscalationPolicy
 
 POLICY_DIR = Path(__file__).parent
@@ -86,12 +87,14 @@ class PolicyBook:
         actions: dict[str, Any],
         reasoner: dict[str, Any],
         escalation: dict[str, Any] | None = None,
+        carriers: dict[str, Any] | None = None,
     ) -> None:
         self.reasons_cfg = reasons
         self.priority_cfg = priority
         self.actions_cfg = actions
         self.reasoner = reasoner
         self.escalation_cfg = escalation or {"rules": []}
+        self.carriers_cfg = carriers or {"carriers": {}}
 
     @classmethod
     def load(cls, directory: Path = POLICY_DIR) -> PolicyBook:
@@ -101,12 +104,22 @@ class PolicyBook:
             _read_yaml(directory / "actions.yaml"),
             _read_yaml(directory / "reasoner.yaml"),
             _read_yaml(directory / "escalation.yaml"),
+            _read_yaml(directory / "carriers.yaml"),
         )
 
     @cached_property
     def escalation(self) -> EscalationPolicy:
         """The SLA escalation rules (`escalation.yaml`) that `triage reconcile` applies."""
         return EscalationPolicy.from_dict(self.escalation_cfg)
+
+    @cached_property
+    def carriers(self) -> CarrierAliases:
+        """The carrier alias table (`carriers.yaml`): carrier names -> helpdesk tags."""
+        return CarrierAliases.from_dict(self.carriers_cfg)
+
+    def carrier_tag(self, *names: str | None) -> str | None:
+        """The helpdesk tag of the first carrier name that the alias table knows, else None."""
+        return self.carriers.first_tag(names)
 
     @cached_property
     def reasons(self) -> dict[str, ReasonInfo]:

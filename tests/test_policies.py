@@ -104,3 +104,32 @@ def test_account_manager_call_only_for_p1_key_accounts() -> None:
     assert gold.priority == "P1" and "schedule_activity" in {a.kind for a in gold.actions}
     assert silver.priority == "P2" and "schedule_activity" not in {a.kind for a in silver.actions}
     assert "draft_customer_update" in {a.kind for a in silver.actions}
+
+
+def test_a_done_transfer_adds_no_promise_points() -> None:
+    ctx = {"customer_tier": "gold", "order_value": 30000, "promised_date": "2026-03-02"}
+    done_erp = ErpContext(picking={"name": "WH/OUT/00001", "state": "done"}, promised_date="2026-03-02")
+    done = POLICY.decide_case("weather", False, NOW, ctx, done_erp, "")
+    no_promise = POLICY.decide_case("weather", False, NOW, {**ctx, "promised_date": None}, ErpContext(), "")
+    assert not [r for r in done.rule_ids if "promise" in r]
+    # the same points as a case with no promise at all, minus the "no promised date known" modifier
+    assert [r for r in done.rule_ids if r != "no_promise"] == [r for r in no_promise.rule_ids if r != "no_promise"]
+
+
+@pytest.mark.parametrize(
+    ("name", "tag"),
+    [
+        ("UPS", "UPS"), ("UPS Ground", "UPS"), ("ups freight", "UPS"), ("FedEx Express", "FedEx"),
+        ("FedEx International Priority", "FedEx"), ("DHL Express Worldwide", "DHL"), ("DHL eCommerce", "DHL"),
+        ("DB Schenker", "DB Schenker"), ("Schenker", "DB Schenker"), ("Kuehne + Nagel", "Kuehne+Nagel"),
+        ("Standard delivery", None), ("Upstate Trucking", None), ("", None),
+    ],
+)
+def test_carrier_tags_come_from_the_alias_table(name: str, tag: str | None) -> None:
+    assert POLICY.carrier_tag(name) == tag
+
+
+def test_the_erp_carrier_name_gives_the_tag_when_the_message_names_none() -> None:
+    assert POLICY.carrier_tag(None, "DHL Express Worldwide") == "DHL"
+    assert POLICY.carrier_tag("Nordfreight", "UPS Standard") == "UPS"  # an unknown name does not block the ERP's
+    assert POLICY.carrier_tag("FedEx Ground", "UPS Standard") == "FedEx"  # the message's carrier comes first

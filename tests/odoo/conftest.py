@@ -155,7 +155,8 @@ def dispatch_case(case_id: str, refs: list[Reference] | None = None, **kw: Any) 
         "evidence": "hub closed due to storm warning",
         "references": refs if refs is not None else [TRACKING],
         "redacted_text": "Dear <PERSON_1>, shipment 1Z999AA10123456784 is held at Hamburg hub (storm).",
-        "carrier": "UPS",
+        "carrier": "UPS Ground",
+        "carrier_tag": "UPS",
         "customer_partner_id": 8,
         "priority": "P2",
     }

@@ -354,3 +354,56 @@ def test_dispatch_once_for_the_demo(engine: Engine, enterprise: SandboxServer, c
     assert report.sent == 3 and report.needs_person == 0  # ticket, approval request, Accounting's activity
     assert case_status(engine, "c12") == ("dispatched", "sent", None)
     assert len(records(enterprise, "approval.request")) == 1
+
+
+def test_a_clean_ticket_lands_with_the_recorded_field_shapes_and_the_erp_carrier_tag(
+    engine: Engine, sandbox: SandboxServer, clock: FakeClock
+) -> None:
+    """Issue 15: title `<Reason>: <reference> - <what>`, no rule ids, references once, the carrier tag
+    from the alias table (the ERP's "DHL Express Worldwide" -> DHL), the fields as recorded (w04)."""
+    import json
+    import re
+
+    from sqlalchemy import update
+
+    from agents.action_queue import ActionQueue
+    from agents.review_service import ReviewService
+    from policies.engine import PolicyBook
+    from tests.odoo.conftest import captures_dir
+
+    add_case(engine, "c-clean", [TRACKING, TRACKING])
+    erp = {
+        "picking": {"name": "WH/OUT/00001", "carrier_id": [1, "DHL Express Worldwide"]},
+        "customer": {"id": 7, "name": "Northwind Traders GmbH", "role": "customer", "matched_by": "order S00001"},
+        "order": {"name": "S00001", "kind": "sale"},
+    }
+    with engine.begin() as conn:
+        conn.execute(
+            update(t.cases)
+            .where(t.cases.c.id == "c-clean")
+            .values(carrier=None, erp=erp, classification={"evidence": "hub closed due to storm warning"})
+        )
+    action = ProposedAction(
+        kind="open_ticket", title="Open a helpdesk ticket", detail="rule ticket_for_every_exception"
+    )
+    carrier_tag = PolicyBook.load().carrier_tag
+    queue = ActionQueue(engine, clock, ReviewService(engine, clock), "http://ui.example/", carrier_tag)
+    queue.enqueue("c-clean", proposal(action).model_copy(update={"summary": ""}), "cs", "customer_service")
+    assert dispatcher(engine, sandbox, clock=clock).run().sent == 1
+    [row] = outbox.rows_for_case(engine, "c-clean")
+    [ticket] = with_marker(sandbox, "helpdesk.ticket", "name", row.marker)
+    title = r"Weather: 1Z999AA10123456784 - Storm closure at Hamburg hub delays by 2 days \[triage:[0-9a-f]{24}\]"
+    assert re.fullmatch(title, ticket["name"]), ticket["name"]
+    html = ticket["description"]
+    assert "rule " not in html and "Open a helpdesk ticket" not in html
+    assert html.count("<li>tracking: 1Z999AA10123456784</li>") == 1
+    assert "<b>Customer:</b> Northwind Traders GmbH &middot; matched by order S00001" in html
+    assert 'href="http://ui.example/case?id=c-clean"' in html
+    tags = {r["id"]: r["name"] for r in records(sandbox, "helpdesk.ticket.tag")}
+    assert sorted(tags[i] for i in ticket["tag_ids"]) == ["DHL", "weather"]
+    # the same fields, with the same JSON types, as the recorded ticket create (w04)
+    recorded = json.loads((captures_dir("odoo17-ops") / "097_w04_ticket_create.json").read_text())
+    [vals] = recorded["request"]["body"]["params"]["args"][5]
+    for name, value in vals.items():
+        assert type(ticket[name]) is type(value) or name == "tag_ids", name
+    assert isinstance(ticket["tag_ids"], list) and all(isinstance(i, int) for i in ticket["tag_ids"])

@@ -93,3 +93,64 @@ def test_update_note_for_a_later_change() -> None:
     item = update_note_item("c4", "c4:ticket", 2, "Priority raised to P1 by <supervisor>")
     assert item.kind == "note" and item.idempotency_key == "c4:update:2"
     assert "&lt;supervisor&gt;" in item.payload["body"] and item.marker in item.payload["body"]
+
+
+# ---------------------------------------------------------------------- clean tickets (issue 15, item 4)
+
+
+def test_ticket_title_is_reason_reference_and_short_what_without_the_action_title() -> None:
+    refs = [
+        Reference(kind="awb", value="057-33920644", start=0, end=12),
+        Reference(kind="tracking", value="057-33920644", start=30, end=42),  # the same value, found twice
+        Reference(kind="po", value="NW-PO-88213", start=50, end=61),
+    ]
+    case = dispatch_case(
+        "case-t1",
+        refs=refs,
+        reason="damaged",
+        summary="Shipment AWB 057-33920644 is damaged: insulin pens quarantined. Next step: file a claim.",
+    )
+    action = ProposedAction(
+        kind="open_ticket", title="Open a helpdesk ticket", detail="rule ticket_for_every_exception"
+    )
+    approved = proposal(action).model_copy(update={"reason": "damaged", "summary": case.summary})
+    ticket = build_outbox_items(case, approved)[0].payload
+    name = ticket["name"].replace(ticket["marker"], "").strip()
+    assert name == "Damaged: 057-33920644 - Shipment is damaged: insulin pens quarantined"
+    assert "Open a helpdesk ticket" not in ticket["name"]
+    html = ticket["description"]
+    assert "rule " not in html and "ticket_for_every_exception" not in html
+    assert html.count("057-33920644</li>") == 1 and html.count("<li>") == 2  # references once
+    assert "<b>Evidence</b>" in html and "<b>Message (redacted)</b>" in html
+    assert 'href="http://127.0.0.1:8501/?case=case-t1"' in html
+    assert ticket["tags"] == ["damaged", "UPS"]
+
+
+def test_approval_and_activity_texts_carry_no_rule_ids() -> None:
+    credit = ProposedAction(
+        kind="request_approval", approval_kind="credit", role_required="supervisor",
+        title="Request approval for a customer credit", detail="rule credit_for_damage", amount=21.56,
+    )
+    call = ProposedAction(
+        kind="schedule_activity", title="Schedule a call", detail="rule account_manager_for_key_accounts"
+    )
+    items = build_outbox_items(dispatch_case("case-t2"), proposal(ticket_action(), credit, call))
+    for item in items:
+        text = " ".join(str(v) for v in item.payload.values())
+        assert not re.search(r"\brule [a-z_]+", text), item.kind
+
+
+def test_vendor_of_a_purchase_receipt_is_named_as_the_vendor() -> None:
+    vendor = dispatch_case(
+        "case-v1", reason="customs_hold", customer_partner_id=10, partner_role="vendor",
+        partner_name="Acme Pallet Supply Ltd",
+    )
+    html = build_outbox_items(vendor, proposal(ticket_action()))[0].payload["description"]
+    assert "<b>Vendor (purchase receipt):</b> Acme Pallet Supply Ltd" in html
+    assert "Customer" not in html and "customer" not in html.replace("Inform the customer.", "")
+    customer = dispatch_case(
+        "case-c1", partner_name="Northwind Traders GmbH", partner_match="e-mail domain northwind.example"
+    )
+    html = build_outbox_items(customer, proposal(ticket_action()))[0].payload["description"]
+    assert "<b>Customer:</b> Northwind Traders GmbH &middot; matched by e-mail domain northwind.example" in html
+    assert "Vendor" not in html

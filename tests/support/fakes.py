@@ -76,5 +76,7 @@ class FakeErp:
     def __init__(self, context: ErpContext | None = None) -> None:
         self.context = context or ErpContext(source="none")
 
-    def lookup(self, references: Sequence[Reference]) -> ErpContext:
+    def lookup(
+        self, references: Sequence[Reference], sender_domain: str | None = None, text: str = ""
+    ) -> ErpContext:
         return self.context

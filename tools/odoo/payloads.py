@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import hashlib
 import html
+import re
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -73,7 +74,13 @@ class DispatchCase(BaseModel):
     references: list[Reference] = Field(default_factory=list)
     redacted_text: str = ""
     carrier: str | None = None
+    carrier_tag: str | None = None  # the carrier's helpdesk tag from the alias table (policies/carriers.yaml)
     customer_partner_id: int | None = None
+    # Who the ERP partner is: the customer (a sale, an outgoing transfer) or the vendor (a purchase
+    # receipt), its company name when it is a company, and how it was matched (reference, e-mail domain...).
+    partner_role: Literal["customer", "vendor"] = "customer"
+    partner_name: str | None = None
+    partner_match: str | None = None
     priority: Priority = "P3"
     approvals_needed: list[ApprovalKind] = Field(default_factory=list)
     # Idempotency key of the ticket of an open case about the same shipment: set for a follow-up
@@ -124,6 +131,22 @@ def _e(text: object) -> str:
     return html.escape(str(text), quote=True)
 
 
+_RULE_ID = re.compile(r"\s*\(?\brule [a-z0-9_]+\)?")
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+TITLE_WHAT_CHARS = 70
+# The primary reference with the words that only introduce it ("for AWB 057-...", "shipment 1Z..."):
+# the title names the reference already, before the dash.
+_REF_PHRASE = (
+    r"\s*(?<!\w)(?:(?:for|of|on|to|with|about)\s+)?(?:the\s+)?"
+    r"(?:shipment\s+)?(?:awb|tracking(?:\s+number)?|container|transfer|order|bol|pro|shipment)?\s*(?:no\.?\s*|#\s*)?{ref}(?!\w)"
+)
+
+
+def without_rule_ids(text: str) -> str:
+    """Text for Odoo without the policy rule ids ("(rule credit_for_damage)"): those stay in the audit trail."""
+    return " ".join(_RULE_ID.sub("", text or "").split())
+
+
 def _primary_reference(case: DispatchCase) -> str | None:
     order = ["tracking", "awb", "container", "bol", "pro", "transfer", "sale_order", "po", "booking", "customs_entry"]
     for kind in order:
@@ -133,8 +156,32 @@ def _primary_reference(case: DispatchCase) -> str | None:
     return None
 
 
+def unique_references(references: list[Reference]) -> list[Reference]:
+    """Each reference once: the same value found twice (as an AWB and a tracking number, or twice in
+    the thread) is listed under its first kind."""
+    seen: set[str] = set()
+    out: list[Reference] = []
+    for ref in references:
+        key = normalise_reference(ref.value) or ref.value
+        if key in seen:
+            continue
+        seen.add(key)
+        out.append(ref)
+    return out
+
+
+def partner_line(case: DispatchCase) -> str:
+    """Who the ERP partner is, in words: the vendor of a purchase receipt is not "the customer"."""
+    if case.customer_partner_id is None and not case.partner_name:
+        return ""
+    role = "Vendor (purchase receipt)" if case.partner_role == "vendor" else "Customer"
+    name = case.partner_name or f"partner {case.customer_partner_id}"
+    how = f" &middot; matched by {_e(case.partner_match)}" if case.partner_match else ""
+    return f"<p><b>{role}:</b> {_e(name)}{how}</p>"
+
+
 def case_block(case: DispatchCase, approved: Proposal, heading: str) -> str:
-    """The case as HTML: summary, reason, references, evidence, redacted message, link back."""
+    """The case as HTML: summary, facts, references (once), evidence, redacted message, link back."""
     reason = approved.reason or case.reason
     parts = [f"<p><b>{_e(heading)}</b></p>", f"<p><b>Summary:</b> {_e(approved.summary or case.summary)}</p>"]
     facts = [f"<b>Reason:</b> {_e(REASON_LABELS.get(reason or '', 'unclassified'))}"]
@@ -142,8 +189,10 @@ def case_block(case: DispatchCase, approved: Proposal, heading: str) -> str:
     if case.carrier:
         facts.append(f"<b>Carrier:</b> {_e(case.carrier)}")
     parts.append("<p>" + " &middot; ".join(facts) + "</p>")
-    if case.references:
-        items = "".join(f"<li>{_e(r.kind)}: {_e(r.value)}</li>" for r in case.references)
+    parts.append(partner_line(case))
+    refs = unique_references(case.references)
+    if refs:
+        items = "".join(f"<li>{_e(r.kind)}: {_e(r.value)}</li>" for r in refs)
         parts.append(f"<p><b>References</b></p><ul>{items}</ul>")
     if case.evidence:
         parts.append(f"<p><b>Evidence</b></p><blockquote>{_e(case.evidence)}</blockquote>")
@@ -156,15 +205,30 @@ def case_block(case: DispatchCase, approved: Proposal, heading: str) -> str:
     return "".join(parts)
 
 
-def _title(case: DispatchCase, approved: Proposal, base: str | None = None) -> str:
+def short_what(case: DispatchCase, approved: Proposal, ref: str | None) -> str:
+    """What happened, short: the summary's first sentence without the reference, else the evidence."""
+    for source in (approved.summary or case.summary, case.evidence):
+        text = " ".join((source or "").split())
+        if not text:
+            continue
+        first = _SENTENCE_END.split(text, maxsplit=1)[0].rstrip(".")
+        if ref:
+            first = re.sub(_REF_PHRASE.format(ref=re.escape(ref)), "", first, flags=re.I)
+        first = " ".join(first.split()).strip(" ,;:-")
+        if first[:1].islower():  # the reference was the sentence's subject: "is damaged" -> "Shipment is damaged"
+            first = f"Shipment {first}"
+        if first:
+            return first if len(first) <= TITLE_WHAT_CHARS else first[: TITLE_WHAT_CHARS - 3].rstrip() + "..."
+    return "shipment exception"
+
+
+def _title(case: DispatchCase, approved: Proposal) -> str:
+    """`<Reason>: <primary reference> - <short what>` (no action titles, no rule ids)."""
     reason = approved.reason or case.reason
     label = REASON_LABELS.get(reason or "", "Exception")
     ref = _primary_reference(case)
-    text = base or approved.summary or case.summary or "shipment exception"
-    text = " ".join(text.split())
-    if len(text) > 90:
-        text = text[:87] + "..."
-    return f"{label}: {ref} - {text}" if ref and ref not in text else f"{label}: {text}"
+    what = short_what(case, approved, ref)
+    return f"{label}: {ref} - {what}" if ref else f"{label}: {what}"
 
 
 # ---------------------------------------------------------------------- items
@@ -173,7 +237,7 @@ def _title(case: DispatchCase, approved: Proposal, base: str | None = None) -> s
 def build_outbox_items(case: DispatchCase, approved: Proposal) -> list[OutboxItem]:
     """The outbox items for an approved proposal; deterministic (same input -> same keys and payloads)."""
     items: list[OutboxItem] = []
-    tags = [t for t in (approved.reason or case.reason, case.carrier) if t]
+    tags = [t for t in (approved.reason or case.reason, case.carrier_tag) if t]
     open_ticket = next((a for a in approved.actions if a.kind == "open_ticket"), None)
 
     if case.open_ticket_key:
@@ -186,14 +250,15 @@ def build_outbox_items(case: DispatchCase, approved: Proposal) -> list[OutboxIte
         key = ticket_key(case.case_id)
         marker = marker_for(key)
         description = case_block(case, approved, "Shipment exception")
-        if open_ticket and open_ticket.detail:
-            description = f"<p>{_e(open_ticket.detail)}</p>" + description
+        detail = without_rule_ids(open_ticket.detail) if open_ticket else ""
+        if detail:
+            description = f"<p>{_e(detail)}</p>" + description
         items.append(
             _item(
                 key,
                 "ticket",
                 {
-                    "name": f"{_title(case, approved, open_ticket.title if open_ticket else None)} {marker}",
+                    "name": f"{_title(case, approved)} {marker}",
                     "description": description + f"<p>{marker}</p>",
                     "team_role": "cases",  # the team named by ODOO_HELPDESK_TEAM
                     "partner_id": case.customer_partner_id,
@@ -252,7 +317,7 @@ def _approval_item(
 ) -> OutboxItem:
     marker = marker_for(key)
     label = APPROVAL_LABELS.get(kind, kind)
-    detail = f"<p>{_e(action.detail)}</p>" if action.detail else ""
+    detail = f"<p>{_e(without_rule_ids(action.detail))}</p>" if without_rule_ids(action.detail) else ""
     amount = f"<p><b>Amount:</b> {action.amount:.2f}</p>" if action.amount is not None else ""
     reason = (
         f"<p><b>{_e(label)} requested:</b> {_e(action.title)}</p>{detail}{amount}"
@@ -265,7 +330,7 @@ def _approval_item(
         "approval",
         {
             "approval_kind": kind,
-            "name": f"{label}: {_title(case, approved, action.title)} {marker}",
+            "name": f"{label} approval - {_title(case, approved)} {marker}",
             "amount": action.amount,
             "reason": reason,
             "partner_id": case.customer_partner_id,
@@ -341,7 +406,10 @@ def _accounting_item(
 
 def _activity_item(case: DispatchCase, approved: Proposal, key: str, action: ProposedAction, parent: str) -> OutboxItem:
     marker = marker_for(key)
-    note = f"<p>{_e(action.detail or action.title)}</p><p>{_e(approved.summary or case.summary)}</p><p>{marker}</p>"
+    note = (
+        f"<p>{_e(without_rule_ids(action.detail) or action.title)}</p>"
+        f"<p>{_e(approved.summary or case.summary)}</p><p>{marker}</p>"
+    )
     return _item(
         key,
         "activity",

@@ -10,7 +10,9 @@ Lookups, in order (each a recorded query shape):
 4. the customer (the order's partner, else the transfer's) and its company; the tier is the partner
    tag (res.partner.category) named "Tier: <tier>" on the contact or its company (prefix set by
    ODOO_TIER_PREFIX);
-5. replacement stock for an outgoing transfer that is not done (`tools.odoo.stock`): free quantity of
+5. when no reference found a partner: the customer by the sender's domain or a company name in the
+   text (`tools.odoo.partner_match`, read-only); an ambiguous match is only a suggestion;
+6. replacement stock for an outgoing transfer that is not done (`tools.odoo.stock`): free quantity of
    its products in every other warehouse, or "stock unknown" with the reason.
 Contact details (e-mail, phone, street) are not read into the context: it travels through the graph.
 A failed lookup returns the context with `error` set: triage goes on without ERP facts.
@@ -28,6 +30,7 @@ from agents.state import ErpContext, Reference
 from tools.odoo.config import OdooOptions, OdooTarget
 from tools.odoo.errors import OdooError
 from tools.odoo.gateway import OdooGateway
+from tools.odoo.partner_match import PartnerMatcher
 from tools.odoo.stock import StockChecker
 
 log = logging.getLogger(__name__)
@@ -99,28 +102,42 @@ class OdooErpReader:
         self.tier_prefix = tier_prefix.strip().lower()
         self.stock = stock  # None: no replacement-stock check
 
-    def lookup(self, references: Sequence[Reference]) -> ErpContext:
+    def lookup(
+        self, references: Sequence[Reference], sender_domain: str | None = None, text: str = ""
+    ) -> ErpContext:
+        """`sender_domain` and the redacted `text` find the customer when no reference does."""
         if self.gateway is None:
             return ErpContext(source="none")
         source = "odoo"
         try:
             info = self.gateway.ensure_connected()
             source = "odoo-sandbox" if info.sandbox else "odoo"
-            return self._lookup(list(references), source)
+            return self._lookup(list(references), source, sender_domain, text)
         except OdooError as exc:
             log.warning("erp lookup failed: %s", exc.info.code)
             return ErpContext(source=source, error=exc.info.message)  # type: ignore[arg-type]
 
     # ------------------------------------------------------------------ steps
-    def _lookup(self, refs: list[Reference], source: str) -> ErpContext:
+    def _lookup(self, refs: list[Reference], source: str, sender_domain: str | None, text: str) -> ErpContext:
         gw = self.gateway
         assert gw is not None
         picking = self._find_picking(refs)
         order, kind = self._find_order(refs, picking)
         partner_id = _id(order.get("partner_id")) if order else None
+        matched_by = f"{'purchase order' if kind == 'purchase' else 'order'} {order.get('name')}" if order else None
         if partner_id is None and picking:
             partner_id = _id(picking.get("partner_id"))
+            matched_by = f"transfer {picking.get('name')}" if partner_id else None
+        suggestions: list[dict[str, Any]] = []
+        if partner_id is None:
+            found = PartnerMatcher(gw).match(sender_domain, text)
+            partner_id, matched_by, suggestions = found.partner_id, found.matched_by, found.suggestions
         customer, tier = self._customer(partner_id) if partner_id else (None, None)
+        # The partner of a purchase receipt is the vendor, not a customer: its tier is not a customer's.
+        vendor = kind == "purchase" or (order is None and (picking or {}).get("picking_type_code") == "incoming")
+        if customer is not None:
+            customer = {**customer, "role": "vendor" if vendor else "customer", "matched_by": matched_by}
+            tier = None if vendor else tier
         promised = None
         if order and kind == "sale" and order.get("commitment_date"):
             promised = str(order["commitment_date"])[:10]
@@ -137,6 +154,8 @@ class OdooErpReader:
             order_value=float(value) if isinstance(value, int | float) else None,
             promised_date=promised,
             stock=stock,
+            customer_match=matched_by if customer is not None or suggestions else None,
+            customer_suggestions=suggestions,
         )
 
     def _pickings(self, domain: list[Any]) -> list[dict[str, Any]]:

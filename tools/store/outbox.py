@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -177,8 +177,11 @@ def enqueue(engine: Engine, case: DispatchCase, approved: Proposal, *, now: date
     return ids
 
 
-def dispatch_case_from_row(row: Any, ui_base_url: str) -> DispatchCase:
-    """A DispatchCase from a `cases` row (redacted columns only)."""
+def dispatch_case_from_row(
+    row: Any, ui_base_url: str, carrier_tag: Callable[..., str | None] | None = None
+) -> DispatchCase:
+    """A DispatchCase from a `cases` row (redacted columns only). `carrier_tag` maps carrier names (the
+    message's, then the ERP transfer's delivery carrier) to the helpdesk tag (policies/carriers.yaml)."""
     refs: list[Reference] = []
     for raw in row.refs or []:
         try:
@@ -190,6 +193,9 @@ def dispatch_case_from_row(row: Any, ui_base_url: str) -> DispatchCase:
     customer = erp.get("customer") or {}
     partner_id = customer.get("id")
     text = "\n\n".join(p for p in (row.subject, row.body) if p)
+    carrier_id = (erp.get("picking") or {}).get("carrier_id")
+    erp_carrier = str(carrier_id[1]) if isinstance(carrier_id, list) and len(carrier_id) > 1 else None
+    order = erp.get("order") or {}
     return DispatchCase(
         case_id=row.id,
         case_url=f"{ui_base_url.rstrip('/')}/case?id={row.id}",
@@ -198,8 +204,12 @@ def dispatch_case_from_row(row: Any, ui_base_url: str) -> DispatchCase:
         evidence=str(classification.get("evidence") or ""),
         references=refs,
         redacted_text=text,
-        carrier=row.carrier,
+        carrier=row.carrier or erp_carrier,
+        carrier_tag=carrier_tag(row.carrier, erp_carrier) if carrier_tag else None,
         customer_partner_id=int(partner_id) if isinstance(partner_id, int) else None,
+        partner_role="vendor" if customer.get("role") == "vendor" or order.get("kind") == "purchase" else "customer",
+        partner_name=str(customer.get("name") or "") or None,
+        partner_match=str(customer.get("matched_by") or "") or None,
         priority=row.priority or "P3",
         order_name=str((erp.get("order") or {}).get("name") or "") or None,
         stock=erp.get("stock") or None,

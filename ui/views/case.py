@@ -194,7 +194,8 @@ with tabs[2]:
     else:
         if erp.get("error"):
             st.warning(f"The Odoo lookup failed: {erp['error']}")
-        facts = {k: erp.get(k) for k in ("customer_tier", "order_value", "promised_date") if erp.get(k) is not None}
+        keys = ("customer_match", "customer_tier", "order_value", "promised_date")  # customer_match: how it was found
+        facts = {k: erp.get(k) for k in keys if erp.get(k) is not None}
         if facts:
             st.write(facts)
         show_stock(erp.get("stock"), key="stock_table")
