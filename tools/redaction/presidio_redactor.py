@@ -193,6 +193,7 @@ class PresidioRedactor:
         # A name right after a person's title ("Hallo Frau Schneider"): read on the 20 characters before it
         title = self.policy.expand("<<TITLE>>") if "TITLE" in self.policy.fragments else "(?!)"
         self._after_title = regex.compile(rf"(?<![^\W\d_]){title}[ \t]{{1,4}}$")
+        self._title_first = regex.compile(rf"{title}[ \t]{{1,4}}\S")
         # A national number right after a preposition that introduces one ("erreichbar unter 0160 ...",
         # "bel me op 06 ...") or after a name and a comma ("Ole, 0152 ..."): a phone, even when a part of
         # its digits looks like a reference. Both read only the 40 characters before the number.
@@ -412,9 +413,13 @@ class PresidioRedactor:
             if name.isupper() and " " not in name and len(name) <= 3:
                 continue  # acronyms the NER calls a person (NHC, DAL)
             name, start = _trim_name(name, start)
-            if not name or self.policy.is_not_a_person(name, titled=bool(self._after_title.search(text, max(0, start - 24), start))):
+            if not name or self.policy.is_not_a_person(name, titled=self._titled(text, name, start)):
                 continue
             yield _Hit(start, start + len(name), "PERSON", hit.score, hit.from_ner)
+
+    def _titled(self, text: str, name: str, start: int) -> bool:
+        """The name follows a person's title, or starts with one ("Frau Schneider")."""
+        return bool(self._after_title.search(text, max(0, start - 24), start) or self._title_first.match(name))
 
     def _unsupported_ner_word(self, text: str, hit: _Hit, language: str | None = None) -> bool:
         # The English NER reads capitalised nouns of other languages as names ("Zustellung bei
