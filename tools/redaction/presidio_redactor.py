@@ -200,7 +200,7 @@ class PresidioRedactor:
         words = self.policy.fragments.get("PHONE_LEAD_WORDS", "(?!)")
         name_word = self.policy.expand("<<NAME_WORD>>") if "NAME_WORD" in self.policy.fragments else "(?!)"
         self._phone_lead = regex.compile(rf"(?:\b{words}|{name_word},)[ \t]{{1,4}}$")
-        # A regional (libphonenumber) find right after a reference word ("envío 0082 7741 2290",
+        # A national number right after a reference word ("envío 0082 7741 2290",
         # "NF-e 001.224.778", "spedizione MI 771203 9912") or glued to more digits is a reference.
         words = self.policy.fragments.get("REFERENCE_LEAD_WORDS", "(?!)")
         self._reference_lead = regex.compile(rf"(?:\b{words})[ \t]{{0,3}}(?:[:#][ \t]{{0,3}})?(?:[A-Z]{{1,3}}[ \t]{{1,3}})?$")
@@ -377,7 +377,7 @@ class PresidioRedactor:
         for hit in self._clean(f.text, raw):
             if self._unsupported_ner_word(f.text, hit, language):
                 continue  # the name sweep brings it back if the message names it elsewhere
-            if hit.regional and self._regional_reference(f.text, hit):
+            if hit.entity == "PHONE_NUMBER" and self._reference_number(f.text, hit):
                 continue
             if not self._is_reference(f.text, hit, f.refs):
                 kept.append(hit)
@@ -434,14 +434,14 @@ class PresidioRedactor:
             return False
         return not self._person_context.search(text[max(0, hit.start - 30) : hit.start])
 
-    def _regional_reference(self, text: str, hit: _Hit) -> bool:
-        """A number only libphonenumber calls a phone, that a reference word introduces or that is
-        one piece of a longer run of digit groups ("0284 0012 3344 55")."""
+    def _reference_number(self, text: str, hit: _Hit) -> bool:
+        """A phone-shaped number that a reference word introduces ("spedizione MI 771203 9912"), or that
+        is one piece of a longer run of digit groups ("0284 0012 3344 55"); never an international one."""
+        if text[hit.start : hit.end].startswith(("+", "00", "(")):
+            return False
         before = text[max(0, hit.start - 40) : hit.start]
         if self._reference_lead.search(before):
             return True
-        if text[hit.start : hit.end].startswith(("+", "00", "(")):
-            return False
         after = text[hit.end : hit.end + 2]
         glued_before = len(before) >= 2 and before[-1] in " ." and before[-2].isdigit()
         glued_after = len(after) == 2 and after[0] in " ." and after[1].isdigit()
