@@ -194,16 +194,19 @@ class PresidioRedactor:
         title = self.policy.expand("<<TITLE>>") if "TITLE" in self.policy.fragments else "(?!)"
         self._after_title = regex.compile(rf"(?<![^\W\d_]){title}[ \t]{{1,4}}$")
         self._title_first = regex.compile(rf"{title}[ \t]{{1,4}}\S")
-        # A national number right after a preposition that introduces one ("erreichbar unter 0160 ...",
-        # "bel me op 06 ...") or after a name and a comma ("Ole, 0152 ..."): a phone, even when a part of
-        # its digits looks like a reference. Both read only the 40 characters before the number.
+        # A national number (with a space, dash or slash: no date) right after a preposition that
+        # introduces one ("erreichbar unter 0160 ...", "bel me op 06 ...") or after a name and a comma
+        # ("Ole, 0152 ..."): a phone, even when a part of its digits looks like a reference.
+        # These read only the 40 characters before the number.
         words = self.policy.fragments.get("PHONE_LEAD_WORDS", "(?!)")
         name_word = self.policy.expand("<<NAME_WORD>>") if "NAME_WORD" in self.policy.fragments else "(?!)"
         self._phone_lead = regex.compile(rf"(?:\b{words}|{name_word},)[ \t]{{1,4}}$")
         # A national number right after a reference word ("envío 0082 7741 2290",
         # "NF-e 001.224.778", "spedizione MI 771203 9912") or glued to more digits is a reference.
         words = self.policy.fragments.get("REFERENCE_LEAD_WORDS", "(?!)")
-        self._reference_lead = regex.compile(rf"(?:\b{words})[ \t]{{0,3}}(?:[:#][ \t]{{0,3}})?(?:[A-Z]{{1,3}}[ \t]{{1,3}})?$")
+        self._reference_lead = regex.compile(
+            rf"(?:\b{words})[ \t]{{0,3}}(?:[:#][ \t]{{0,3}})?(?:[A-Z]{{1,3}}[ \t]{{1,3}})?$"
+        )
         log.info("redactor ready in %.1fs", time.perf_counter() - started)
 
     @property
@@ -456,7 +459,7 @@ class PresidioRedactor:
         before = text[max(line_start, hit.start - 40) : hit.start]
         if self._phone_words.search(before):
             return True
-        if self._phone_lead.search(before) and value.startswith("0"):
+        if value.startswith("0") and any(ch in value for ch in " -/") and self._phone_lead.search(before):
             return True
         line_end = text.find("\n", hit.end)
         return not before.strip(" \t>|") and not text[hit.end : line_end if line_end >= 0 else None].strip(" \t|")
