@@ -37,6 +37,7 @@ def test_policy_replaces_only_the_agreed_types() -> None:
         "STREET_ADDRESS",
         "IBAN_CODE",
         "CREDIT_CARD",
+        "NATIONAL_ID",  # CPF, CNPJ, CUIT, DNI... (issue 14)
     }
     assert {spec.entity for spec in policy.patterns} <= set(policy.replace_entities)
 
