@@ -17,6 +17,7 @@ LABELLED = sorted(
     [
         *ROOT.glob("data/memory_seed/*.jsonl"),
         *ROOT.glob("evals/datasets/*.jsonl"),
+        *ROOT.glob("evals/datasets/*/*.jsonl"),  # the held-out language and manipulation sets
         *ROOT.glob("data/labels/*.jsonl"),
     ]
 )

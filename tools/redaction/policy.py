@@ -107,6 +107,17 @@ class RedactionPolicy(BaseModel):
         return regex
 
     @cached_property
+    def _stopword_phrases(self) -> dict[str, list[tuple[str, ...]]]:
+        index: dict[str, list[tuple[str, ...]]] = {}
+        for item in self.person_stopwords:
+            words = tuple(name_words(item))
+            if words:
+                index.setdefault(words[0], []).append(words)
+        for phrases in index.values():
+            phrases.sort(key=len, reverse=True)
+        return index
+
+    @cached_property
     def _not_a_person_phrases(self) -> dict[str, list[tuple[str, ...]]]:
         """Carrier, company, place and stop-word phrases as word tuples, indexed by first word."""
         index: dict[str, list[tuple[str, ...]]] = {}
@@ -118,7 +129,7 @@ class RedactionPolicy(BaseModel):
             phrases.sort(key=len, reverse=True)
         return index
 
-    def is_not_a_person(self, text: str) -> bool:
+    def is_not_a_person(self, text: str, *, titled: bool = False) -> bool:
         """True when `text` is made only of carrier/company/place names and stop words, or names an
         organisation ("Dispatch Team", "Kuehne + Nagel", "Rotterdam", "Hi Team")."""
         words = name_words(text)
@@ -127,7 +138,9 @@ class RedactionPolicy(BaseModel):
         if any(w in self.organisation_word_set for w in words):
             return True
         covered = [w in self.particle_set for w in words]
-        index = self._not_a_person_phrases
+        # after a title ("Frau Schneider", "Mr Roche") a carrier's or a company's name is a surname:
+        # only the stop words and organisation words say it is no one
+        index = self._stopword_phrases if titled else self._not_a_person_phrases
         for i, w in enumerate(words):
             for phrase in index.get(w, ()):
                 if tuple(words[i : i + len(phrase)]) == phrase:

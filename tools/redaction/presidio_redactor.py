@@ -21,6 +21,8 @@ from email.utils import parseaddr
 from pathlib import Path
 from typing import Any
 
+import regex
+
 from agents.text_patterns import NAME_WORD
 
 os.environ.setdefault("TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS", "")  # before Presidio: no list download
@@ -134,6 +136,10 @@ def _analysis_units(fields: Sequence[_Field]) -> list[_Unit]:
     return [_Unit(f.text, f.kind, [(i, 0)]) for i, f in enumerate(fields)]
 
 
+def same_span(ref: ReferenceSpan, hit: _Hit) -> bool:
+    return ref.start == hit.start and ref.end == hit.end
+
+
 def _overlaps(a_start: int, a_end: int, b_start: int, b_end: int) -> bool:
     return a_start < b_end and b_start < a_end
 
@@ -184,6 +190,23 @@ class PresidioRedactor:
         self._person_context = re.compile(rf"(?i:\b(?:{words}))\s+$" if words else r"(?!)")
         words = self.policy.fragments.get("PHONE_WORDS", "(?i:tel|phone|mobile|call)")
         self._phone_words = re.compile(rf"(?:\b{words}|\b[TMPF])\b\.?[ \t]*(?:no\.?|number|#)?[ \t]*[:.]?[^\n]*$")
+        # A name right after a person's title ("Hallo Frau Schneider"): read on the 20 characters before it
+        title = self.policy.expand("<<TITLE>>") if "TITLE" in self.policy.fragments else "(?!)"
+        self._after_title = regex.compile(rf"(?<![^\W\d_]){title}[ \t]{{1,4}}$")
+        self._title_first = regex.compile(rf"{title}[ \t]{{1,4}}\S")
+        # A national number (with a space, dash or slash: no date) right after a preposition that
+        # introduces one ("erreichbar unter 0160 ...", "bel me op 06 ...") or after a name and a comma
+        # ("Ole, 0152 ..."): a phone, even when a part of its digits looks like a reference.
+        # These read only the 40 characters before the number.
+        words = self.policy.fragments.get("PHONE_LEAD_WORDS", "(?!)")
+        name_word = self.policy.expand("<<NAME_WORD>>") if "NAME_WORD" in self.policy.fragments else "(?!)"
+        self._phone_lead = regex.compile(rf"(?:\b{words}|{name_word},)[ \t]{{1,4}}$")
+        # A national number right after a reference word ("envío 0082 7741 2290",
+        # "NF-e 001.224.778", "spedizione MI 771203 9912") or glued to more digits is a reference.
+        words = self.policy.fragments.get("REFERENCE_LEAD_WORDS", "(?!)")
+        self._reference_lead = regex.compile(
+            rf"(?:\b{words})[ \t]{{0,3}}(?:[:#][ \t]{{0,3}})?(?:[A-Z]{{1,3}}[ \t]{{1,3}})?$"
+        )
         log.info("redactor ready in %.1fs", time.perf_counter() - started)
 
     @property
@@ -357,6 +380,8 @@ class PresidioRedactor:
         for hit in self._clean(f.text, raw):
             if self._unsupported_ner_word(f.text, hit, language):
                 continue  # the name sweep brings it back if the message names it elsewhere
+            if hit.entity == "PHONE_NUMBER" and self._reference_number(f.text, hit):
+                continue
             if not self._is_reference(f.text, hit, f.refs):
                 kept.append(hit)
         return kept
@@ -391,9 +416,13 @@ class PresidioRedactor:
             if name.isupper() and " " not in name and len(name) <= 3:
                 continue  # acronyms the NER calls a person (NHC, DAL)
             name, start = _trim_name(name, start)
-            if not name or self.policy.is_not_a_person(name):
+            if not name or self.policy.is_not_a_person(name, titled=self._titled(text, name, start)):
                 continue
             yield _Hit(start, start + len(name), "PERSON", hit.score, hit.from_ner)
+
+    def _titled(self, text: str, name: str, start: int) -> bool:
+        """The name follows a person's title, or starts with one ("Frau Schneider")."""
+        return bool(self._after_title.search(text, max(0, start - 24), start) or self._title_first.match(name))
 
     def _unsupported_ner_word(self, text: str, hit: _Hit, language: str | None = None) -> bool:
         # The English NER reads capitalised nouns of other languages as names ("Zustellung bei
@@ -408,6 +437,19 @@ class PresidioRedactor:
             return False
         return not self._person_context.search(text[max(0, hit.start - 30) : hit.start])
 
+    def _reference_number(self, text: str, hit: _Hit) -> bool:
+        """A phone-shaped number that a reference word introduces ("spedizione MI 771203 9912"), or that
+        is one piece of a longer run of digit groups ("0284 0012 3344 55"); never an international one."""
+        if text[hit.start : hit.end].startswith(("+", "00", "(")):
+            return False
+        before = text[max(0, hit.start - 40) : hit.start]
+        if self._reference_lead.search(before):
+            return True
+        after = text[hit.end : hit.end + 2]
+        glued_before = len(before) >= 2 and before[-1] in " ." and before[-2].isdigit()
+        glued_after = len(after) == 2 and after[0] in " ." and after[1].isdigit()
+        return glued_before or glued_after
+
     def _strong_phone(self, text: str, hit: _Hit) -> bool:
         """International or bracketed format, a phone word just before it, or a line of its own."""
         value = text[hit.start : hit.end]
@@ -416,6 +458,8 @@ class PresidioRedactor:
         line_start = text.rfind("\n", 0, hit.start) + 1
         before = text[max(line_start, hit.start - 40) : hit.start]
         if self._phone_words.search(before):
+            return True
+        if value.startswith("0") and any(ch in value for ch in " -/") and self._phone_lead.search(before):
             return True
         line_end = text.find("\n", hit.end)
         return not before.strip(" \t>|") and not text[hit.end : line_end if line_end >= 0 else None].strip(" \t|")
@@ -439,7 +483,11 @@ class PresidioRedactor:
                     return True  # "Transaction 11842066031875": the keyword says what it is
                 continue
             if ref.strong:
-                return True
+                # "Phone number on the job 07456 889012": a reference word took the first digit group
+                # of a validated number that a phone word introduces
+                if not (hit.regional and contains_ref and not same_span(ref, hit) and self._strong_phone(text, hit)):
+                    return True
+                continue
             if strong_hit is None:
                 # a regional find is no stronger than any other phone here: French references look like
                 # national numbers ("0612-884401"), and a lost reference breaks the ERP lookup
