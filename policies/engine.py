@@ -17,7 +17,8 @@ from typing import Any
 
 import yaml
 
-from agents.state import ErpContext, PolicyDecision, Priority, ProposedAction, ReasonCode
+from agents.state import DraftFacts, ErpContext, PolicyDecision, Priority, ProposedAction, ReasonCode
+from policies.drafts import CustomerDrafts
 from policies.escalation import EscalationPolicy
 
 POLICY_DIR = Path(__file__).parent
@@ -86,8 +87,10 @@ class PolicyBook:
         actions: dict[str, Any],
         reasoner: dict[str, Any],
         escalation: dict[str, Any] | None = None,
+        drafts: dict[str, Any] | None = None,
     ) -> None:
         self.reasons_cfg = reasons
+        self.drafts_cfg = drafts if drafts is not None else _read_yaml(POLICY_DIR / "customer_drafts.yaml")
         self.priority_cfg = priority
         self.actions_cfg = actions
         self.reasoner = reasoner
@@ -101,12 +104,22 @@ class PolicyBook:
             _read_yaml(directory / "actions.yaml"),
             _read_yaml(directory / "reasoner.yaml"),
             _read_yaml(directory / "escalation.yaml"),
+            _read_yaml(directory / "customer_drafts.yaml"),
         )
 
     @cached_property
     def escalation(self) -> EscalationPolicy:
         """The SLA escalation rules (`escalation.yaml`) that `triage reconcile` applies."""
         return EscalationPolicy.from_dict(self.escalation_cfg)
+
+    @cached_property
+    def drafts(self) -> CustomerDrafts:
+        """The customer update templates (`customer_drafts.yaml`), checked against the taxonomy."""
+        return CustomerDrafts.from_dict(self.drafts_cfg, list(self.reasons_cfg["reasons"]))
+
+    def customer_draft(self, facts: DraftFacts) -> str:
+        """The policy port: the customer update for a case, from structured facts only."""
+        return self.drafts.write(facts)
 
     @cached_property
     def reasons(self) -> dict[str, ReasonInfo]:
