@@ -154,13 +154,18 @@ with right:
         st.subheader("Priority")
         st.markdown(f"**{proposal.priority}** - {proposal.priority_explanation}")
 
-drafts_update = proposal is not None and any(a.kind == "draft_customer_update" for a in proposal.actions)
-if proposal is not None and proposal.customer_draft and drafts_update:
+if proposal is not None and proposal.customer_draft:
+    posted = any(a.kind == "draft_customer_update" for a in proposal.actions)
     st.subheader("Customer update (draft)")
     st.caption(
         "Written from the case's facts only (reason, references, new ETA, the customer's company and language "
-        "from Odoo). Edit it below, then accept: the approved text lands on the Odoo ticket as a note marked "
-        "\u201cDraft, not sent\u201d; nothing is e-mailed to the customer."
+        "from Odoo). Edit it below, then accept. "
+        + (
+            "The approved text lands on the Odoo ticket as a note marked \u201cDraft, not sent\u201d; nothing is "
+            "e-mailed to the customer."
+            if posted
+            else "Not posted: the proposal has no customer update; add \u201cDraft a customer update\u201d to post it."
+        )
     )
     with st.container(border=True, key="customer_draft_view"):
         st.text(proposal.customer_draft)
