@@ -8,6 +8,7 @@ partner's language, English otherwise; no personal data even when the message is
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import pytest
 
@@ -100,9 +101,10 @@ def test_without_a_company_or_language_the_draft_is_generic_english() -> None:
 
 
 def test_a_template_file_missing_a_reason_is_refused_when_loaded() -> None:
-    data = {"default_language": "en", "languages": {"en": dict(BOOK.drafts_cfg["languages"]["en"])}}
-    data["languages"]["en"]["reasons"] = {k: v for k, v in data["languages"]["en"]["reasons"].items() if k != "lost"}
-    with pytest.raises(ValueError, match="reasons.lost"):
+    english: dict[str, Any] = dict(BOOK.drafts_cfg["languages"]["en"])
+    english["reasons"] = {k: v for k, v in english["reasons"].items() if k != "lost"}
+    data = {"default_language": "en", "languages": {"en": english}}
+    with pytest.raises(ValueError, match=r"reasons\.lost"):
         CustomerDrafts.from_dict(data, list(REASON_CODES))
 
 

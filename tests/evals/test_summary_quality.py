@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from evals.gates import Gate, evaluate_gate
-from evals.gates import DEFAULT_GATES, load_gates
+from evals.gates import DEFAULT_GATES, Gate, evaluate_gate, load_gates
 from evals.summary_quality import draft_check, draft_metrics, summary_check, summary_metrics
 
 EXPECTED = {"must_keep": ["PRO 7734-1186", "45120098"], "must_redact": ["Kevin Marsh"], "new_eta": "2026-02-12"}

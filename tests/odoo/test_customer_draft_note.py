@@ -80,7 +80,8 @@ def test_the_approved_draft_lands_as_a_note_marked_not_sent(
 
     rows = {r.kind: r for r in outbox.rows_for_case(engine, "d1")}
     [note] = [m for m in _messages(sb) if rows["note"].marker in str(m.get("body") or "")]
-    assert (note["model"], note["res_id"], note["subtype_xmlid"]) == ("helpdesk.ticket", rows["ticket"].odoo_id, "mail.mt_note")
+    where = (note["model"], note["res_id"], note["subtype_xmlid"])
+    assert where == ("helpdesk.ticket", rows["ticket"].odoo_id, "mail.mt_note")
     body = str(note["body"])
     assert body.startswith(f"<p><b>{DRAFT_NOT_SENT}</b>")
     assert "Ihr Team Kundenservice Hamburg" in body and "Sehr geehrtes Team von Northwind Traders GmbH," in body
@@ -93,4 +94,5 @@ def test_the_note_body_escapes_the_text_and_keeps_its_paragraphs() -> None:
     assert "Draft, not sent" in body and "&lt;b&gt;team&lt;/b&gt;" in body
     assert "<p>Line one<br>line two</p>" in body
     # a proposal from before drafts existed falls back to the action's own text
-    assert "Arrives Friday." in draft_note_body(proposal(DRAFT), DRAFT.model_copy(update={"detail": "Arrives Friday."}), "k")
+    legacy = DRAFT.model_copy(update={"detail": "Arrives Friday."})
+    assert "Arrives Friday." in draft_note_body(proposal(DRAFT), legacy, "k")
