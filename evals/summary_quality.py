@@ -12,6 +12,7 @@ data: `draft_metrics` gives the share of drafts holding any `must_redact` string
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -71,10 +72,12 @@ class DraftCheck:
 
 
 def draft_check(draft: str | None, expected: dict[str, Any]) -> DraftCheck:
+    """A labelled string counts as a whole word sequence: the name "Tom" is not in "customer"."""
     if not draft:
         return DraftCheck(has_pii=None)
     text = _norm(draft)
-    return DraftCheck(has_pii=any(_norm(p) in text for p in expected.get("must_redact") or [] if p.strip()))
+    labels = [_norm(p) for p in expected.get("must_redact") or [] if p.strip()]
+    return DraftCheck(has_pii=any(re.search(rf"(?<!\w){re.escape(p)}(?!\w)", text) for p in labels))
 
 
 def draft_metrics(checks: Sequence[DraftCheck]) -> dict[str, Any]:

@@ -40,6 +40,9 @@ def test_drafts_holding_personal_data_are_counted_and_gated() -> None:
     clean = draft_check("Dear customer,\n\nYour shipment PRO 7734-1186 is delayed.\n\nKind regards", EXPECTED)
     leaked = draft_check("Dear Kevin  Marsh,\n\nYour shipment is delayed.", EXPECTED)  # spacing does not hide it
     none = draft_check(None, EXPECTED)
+    # a short name inside another word is no leak (prio-092 labels "Tom"; every English draft says "customer")
+    assert draft_check("Dear customer,", {"must_redact": ["Tom"]}).has_pii is False
+    assert draft_check("Dear Tom,", {"must_redact": ["Tom"]}).has_pii is True
     assert (clean.has_pii, leaked.has_pii, none.has_pii) == (False, True, None)
     shares = draft_metrics([clean, leaked, none])
     assert shares == {"n": 2, "pii_rate": 0.5}
