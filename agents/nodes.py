@@ -14,6 +14,7 @@ from typing import Any
 from langgraph.types import interrupt
 from pydantic import TypeAdapter
 
+from agents.draft_facts import draft_facts
 from agents.manipulation import without_manipulation
 from agents.ports import (
     ActionQueue,
@@ -132,6 +133,10 @@ def decide_actions(state: TriageState, deps: TriageDeps) -> dict[str, Any]:
     c = state.classification
     text = readable_message(state).text_for_models()
     policy = deps.policy.decide_case(c.reason, c.abstained, deps.clock.now(), state.redacted.context, state.erp, text)
+    # Written for every case, so a reviewer who adds the customer update has a text to start from.
+    draft = deps.policy.customer_draft(
+        draft_facts(None if c.abstained else c.reason, readable_message(state), state.references, state.erp)
+    )
     proposal = Proposal(
         reason=c.reason,
         confidence=c.confidence,
@@ -139,6 +144,7 @@ def decide_actions(state: TriageState, deps: TriageDeps) -> dict[str, Any]:
         priority=policy.priority,
         priority_explanation=policy.explanation,
         actions=policy.actions,
+        customer_draft=draft,
     )
     status = "needs_classification" if c.abstained else "awaiting_review"
     needs_supervisor = any(a.role_required == "supervisor" for a in proposal.actions)

@@ -12,6 +12,7 @@ import numpy as np
 from agents.state import (
     AcceptDecision,
     Classification,
+    DraftFacts,
     EditDecision,
     ErpContext,
     InboundMessage,
@@ -129,6 +130,8 @@ class Policy(Protocol):
     def at7_codes(self, reason: ReasonCode | None) -> list[str]: ...
 
     def reason_label(self, reason: ReasonCode) -> str: ...
+
+    def customer_draft(self, facts: DraftFacts) -> str: ...
 
 
 class TriageStore(Protocol):

@@ -260,6 +260,20 @@ class Proposal(Frozen):
     priority_explanation: str
     actions: list[ProposedAction]
     assignee: str | None = None
+    # The message for the customer that a `draft_customer_update` action posts (as an internal note,
+    # never sent): written from structured facts only (DraftFacts), edited and approved by a person.
+    customer_draft: str | None = None
+
+
+class DraftFacts(Frozen):
+    """What a customer draft may say: structured, redacted facts only, so no personal data can enter it."""
+
+    reason: ReasonCode | None
+    language: str = "en"  # ISO 639-1 from the ERP partner's `lang`; English when the ERP gives none
+    company: str | None = None  # the customer's company name from the ERP (never a private person's)
+    shipment: str | None = None  # the primary shipment reference, "AWB 057-33920644"
+    order: str | None = None  # the customer's order, "S00002"
+    new_eta: str | None = None  # the new delivery date the message gives (ISO date or as written)
 
 
 # --------------------------------------------------------------------------- review contract
@@ -291,6 +305,7 @@ class EditDecision(_DecisionBase):
     summary: str | None = None
     actions: list[ProposedAction] | None = None
     assignee: str | None = None
+    customer_draft: str | None = None  # the reviewer's text of the customer update
     comment: str | None = None
 
 
@@ -316,6 +331,7 @@ def apply_decision(proposal: Proposal, decision: AcceptDecision | EditDecision |
             "summary": decision.summary,
             "actions": decision.actions,
             "assignee": decision.assignee,
+            "customer_draft": decision.customer_draft,
         }.items()
         if v is not None
     }

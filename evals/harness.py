@@ -33,7 +33,7 @@ from agents.settings import Settings
 from agents.state import CHANNELS, PRIORITIES, REASON_CODES, InboundMessage, RedactedMessage
 from evals.metrics import RecordOutcome
 from evals.split_check import Doc, SplitProblem, check_records, docs_from_file, memory_docs, record_text
-from evals.summary_quality import summary_check
+from evals.summary_quality import draft_check, summary_check
 
 if TYPE_CHECKING:
     from agents.app import App
@@ -366,6 +366,7 @@ def _triage_one(
             predicted_actions=[_action_label(a.kind, a.approval_kind) for a in proposal.actions],
             latency_ms=round(latency_ms, 2),
             summary=summary_check(c.summary, red.subject, expected),
+            draft=draft_check(proposal.customer_draft, expected),
             redacted_subject=red.subject,
             redacted_body=red.body,
             case_id=case_id,

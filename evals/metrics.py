@@ -26,7 +26,7 @@ from typing import Any
 
 from sklearn import metrics as skm
 
-from evals.summary_quality import SummaryCheck, summary_metrics
+from evals.summary_quality import DraftCheck, SummaryCheck, draft_metrics, summary_metrics
 
 ABSTAINED = "(abstained)"
 NEGATIVE = "no_exception"
@@ -353,6 +353,7 @@ class RecordOutcome:
     predicted_actions: list[str]
     latency_ms: float
     summary: SummaryCheck | None = None  # how the case summary reads against the labels
+    draft: DraftCheck | None = None  # the customer update draft against the labels (PII)
     redacted_subject: str | None = None
     redacted_body: str = ""
     case_id: str | None = None
@@ -424,6 +425,7 @@ def compute_metrics(
         "priority": priority_agreement((o.expected_priority, o.predicted_priority) for o in done).as_json(),
         "actions": action_agreement((o.expected_actions, o.predicted_actions) for o in done).as_json(),
         "summary": summary_metrics([o.summary for o in done if o.summary is not None]),
+        "drafts": draft_metrics([o.draft for o in done if o.draft is not None]),
         "latency_ms": latency_summary([o.latency_ms for o in done]),
     }
 

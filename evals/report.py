@@ -37,6 +37,7 @@ HEADLINE: list[tuple[str, str, bool]] = [  # (metric path, label, higher is bett
     ("summary.new_eta_rate", "Summaries with the labelled new ETA", True),
     ("summary.subject_copy_rate", "Summaries copying the subject", False),
     ("summary.pii_rate", "Summaries with PII", False),
+    ("drafts.pii_rate", "Customer update drafts with PII", False),
     ("latency_ms.p50", "Latency p50 (ms)", False),
     ("latency_ms.p95", "Latency p95 (ms)", False),
     ("redaction.over_redaction_rate", "Over-redaction rate (replaced values no label calls PII)", False),
@@ -259,6 +260,9 @@ Abstention rate {{ fmt(metrics.abstention_rate) }}.</p>
 <td class="num">{{ fmt(sm.new_eta_rate) }}</td></tr>
 <tr><td>summaries copying the subject / holding PII ({{ sm.n }})</td>
 <td class="num">{{ fmt(sm.subject_copy_rate) }} / {{ fmt(sm.pii_rate) }}</td></tr>
+{% set dr = metrics.drafts or {} %}
+<tr><td>customer update drafts holding PII ({{ dr.n }})</td>
+<td class="num">{{ fmt(dr.pii_rate) }}</td></tr>
 <tr><td>latency per record p50 / p95 (ingest to review, ms)</td>
 <td class="num">{{ metrics.latency_ms.p50 }} / {{ metrics.latency_ms.p95 }}</td></tr>
 </table>

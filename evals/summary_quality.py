@@ -5,10 +5,14 @@ the labels do not say which one is primary, and several sets list a form or comp
 does it carry the new ETA when `expected.new_eta` labels one, does it merely copy the subject line, and
 does it hold any labelled personal data (`must_redact`). `summary_metrics` turns the checks into shares;
 a share without any labelled record is None, shown as "n/a".
+
+The customer update draft of each case (`Proposal.customer_draft`) is checked the same way for personal
+data: `draft_metrics` gives the share of drafts holding any `must_redact` string (gate `drafts_no_pii`).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -60,3 +64,22 @@ def summary_metrics(checks: Sequence[SummaryCheck]) -> dict[str, Any]:
         "subject_copy_rate": copies,
         "pii_rate": pii,
     }
+
+
+@dataclass(frozen=True)
+class DraftCheck:
+    has_pii: bool | None  # None: the case has no draft
+
+
+def draft_check(draft: str | None, expected: dict[str, Any]) -> DraftCheck:
+    """A labelled string counts as a whole word sequence: the name "Tom" is not in "customer"."""
+    if not draft:
+        return DraftCheck(has_pii=None)
+    text = _norm(draft)
+    labels = [_norm(p) for p in expected.get("must_redact") or [] if p.strip()]
+    return DraftCheck(has_pii=any(re.search(rf"(?<!\w){re.escape(p)}(?!\w)", text) for p in labels))
+
+
+def draft_metrics(checks: Sequence[DraftCheck]) -> dict[str, Any]:
+    pii, n = _share([c.has_pii for c in checks])
+    return {"n": n, "pii_rate": pii}

@@ -17,8 +17,9 @@ from typing import Any
 
 import yaml
 
-from agents.state import ErpContext, PolicyDecision, Priority, ProposedAction, ReasonCode
+from agents.state import DraftFacts, ErpContext, PolicyDecision, Priority, ProposedAction, ReasonCode
 from policies.carriers import CarrierAliases
+from policies.drafts import CustomerDrafts
 from policies.escalation import EscalationPolicy
 
 POLICY_DIR = Path(__file__).parent
@@ -88,8 +89,10 @@ class PolicyBook:
         reasoner: dict[str, Any],
         escalation: dict[str, Any] | None = None,
         carriers: dict[str, Any] | None = None,
+        drafts: dict[str, Any] | None = None,
     ) -> None:
         self.reasons_cfg = reasons
+        self.drafts_cfg = drafts if drafts is not None else _read_yaml(POLICY_DIR / "customer_drafts.yaml")
         self.priority_cfg = priority
         self.actions_cfg = actions
         self.reasoner = reasoner
@@ -105,6 +108,7 @@ class PolicyBook:
             _read_yaml(directory / "reasoner.yaml"),
             _read_yaml(directory / "escalation.yaml"),
             _read_yaml(directory / "carriers.yaml"),
+            _read_yaml(directory / "customer_drafts.yaml"),
         )
 
     @cached_property
@@ -120,6 +124,15 @@ class PolicyBook:
     def carrier_tag(self, *names: str | None) -> str | None:
         """The helpdesk tag of the first carrier name that the alias table knows, else None."""
         return self.carriers.first_tag(names)
+
+    @cached_property
+    def drafts(self) -> CustomerDrafts:
+        """The customer update templates (`customer_drafts.yaml`), checked against the taxonomy."""
+        return CustomerDrafts.from_dict(self.drafts_cfg, list(self.reasons_cfg["reasons"]))
+
+    def customer_draft(self, facts: DraftFacts) -> str:
+        """The policy port: the customer update for a case, from structured facts only."""
+        return self.drafts.write(facts)
 
     @cached_property
     def reasons(self) -> dict[str, ReasonInfo]:

@@ -97,6 +97,7 @@ FIELD_LABELS = {
     "assignee": "Assignee",
     "confidence": "Confidence",
     "priority_explanation": "Priority explanation",
+    "customer_draft": "Customer update draft",
 }
 
 

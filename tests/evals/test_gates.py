@@ -19,6 +19,7 @@ def _metrics(**over: float) -> dict:
         "calibration": {"ece": 0.03, "overconfidence": 0.01, "coverage_at_precision_0.95": 0.7},
         # no record labelled with a new ETA: that gate skips, the others pass
         "summary": {"primary_ref_rate": 0.98, "new_eta_rate": None, "subject_copy_rate": 0.0, "pii_rate": 0.0},
+        "drafts": {"n": 432, "pii_rate": 0.0},
         "by_language": {
             "en": {"n": 432, "macro_f1": 0.92},
             **{code: {"n": 48, "macro_f1": 0.88} for code in ("de", "fr", "es", "nl", "pt", "it")},

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from evals.gates import Gate, evaluate_gate
-from evals.summary_quality import summary_check, summary_metrics
+from evals.gates import DEFAULT_GATES, Gate, evaluate_gate, load_gates
+from evals.summary_quality import draft_check, draft_metrics, summary_check, summary_metrics
 
 EXPECTED = {"must_keep": ["PRO 7734-1186", "45120098"], "must_redact": ["Kevin Marsh"], "new_eta": "2026-02-12"}
 
@@ -34,3 +34,20 @@ def test_shares_are_null_without_labels_and_the_gate_skips() -> None:
     strict = Gate(id="eta", metric="summary.new_eta_rate", min=0.9)
     assert evaluate_gate(strict, metrics, None).status == "fail"
     assert evaluate_gate(gate, {"n": 1}, None).status == "fail"  # a metric missing altogether still fails
+
+
+def test_drafts_holding_personal_data_are_counted_and_gated() -> None:
+    clean = draft_check("Dear customer,\n\nYour shipment PRO 7734-1186 is delayed.\n\nKind regards", EXPECTED)
+    leaked = draft_check("Dear Kevin  Marsh,\n\nYour shipment is delayed.", EXPECTED)  # spacing does not hide it
+    none = draft_check(None, EXPECTED)
+    # a short name inside another word is no leak (prio-092 labels "Tom"; every English draft says "customer")
+    assert draft_check("Dear customer,", {"must_redact": ["Tom"]}).has_pii is False
+    assert draft_check("Dear Tom,", {"must_redact": ["Tom"]}).has_pii is True
+    assert (clean.has_pii, leaked.has_pii, none.has_pii) == (False, True, None)
+    shares = draft_metrics([clean, leaked, none])
+    assert shares == {"n": 2, "pii_rate": 0.5}
+    [gate] = [g for g in load_gates(DEFAULT_GATES) if g.id == "drafts_no_pii"]
+    assert (gate.metric, gate.max) == ("drafts.pii_rate", 0.0)
+    assert evaluate_gate(gate, {"n": 3, "drafts": shares}, None).status == "fail"
+    assert evaluate_gate(gate, {"n": 3, "drafts": draft_metrics([clean])}, None).status == "pass"
+    assert evaluate_gate(gate, {"n": 1, "drafts": draft_metrics([none])}, None).status == "skip"  # n/a

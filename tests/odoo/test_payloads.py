@@ -69,7 +69,8 @@ def test_actions_become_approval_activity_and_note_items_all_marked() -> None:
     assert activity["assignee"] == "supervisor" and activity["marker"] in activity["note"]
     assert activity["deadline_days"] == 1 and activity["parent_key"] == "c1:ticket"
     note = items[3].payload
-    assert "not sent to the customer" in note["body"] and note["marker"] in note["body"]
+    assert "Draft, not sent" in note["body"] and "Your goods arrive Friday." in note["body"]
+    assert note["marker"] in note["body"]
     assert len({i.marker for i in items}) == len(items)
 
 

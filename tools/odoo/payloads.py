@@ -7,7 +7,8 @@ One case gives:
 - `approval` per approval asked for (approval.request where Approvals is installed, else a ticket in
   the approvals team with an activity for the supervisor: the dispatcher decides at send time);
 - `activity` per scheduled activity (for the assignee, else the customer's account manager);
-- `note` per draft customer update (an internal note: nothing is e-mailed to the customer);
+- `note` per draft customer update: the approved text (`Proposal.customer_draft`), an internal note
+  marked "Draft, not sent" (nothing is e-mailed to the customer);
 - `accounting` per approved credit or write-off: an activity on the case's ticket for Accounting
   (ODOO_ACCOUNTING_LOGIN) with the amount, the reason and the order.
 Approvals carry the case's replacement-stock check (warehouses, free quantities, when read, the
@@ -282,11 +283,7 @@ def build_outbox_items(case: DispatchCase, approved: Proposal) -> list[OutboxIte
             items.append(_activity_item(case, approved, f"{case.case_id}:activity", action, parent))
         elif action.kind == "draft_customer_update":
             key = f"{case.case_id}:note"
-            body = (
-                "<p><b>Draft customer update (not sent to the customer)</b></p>"
-                f"<p><b>{_e(action.title)}</b></p><p>{_e(action.detail)}</p><p>{marker_for(key)}</p>"
-            )
-            items.append(_item(key, "note", {"body": body, "parent_key": parent}))
+            items.append(_item(key, "note", {"body": draft_note_body(approved, action, key), "parent_key": parent}))
     for money in ACCOUNTING_KINDS:
         told = next((a for a in approved.actions if a.kind == "request_approval" and a.approval_kind == money), None)
         if told is not None:
@@ -299,6 +296,19 @@ def build_outbox_items(case: DispatchCase, approved: Proposal) -> list[OutboxIte
             )
             items.append(_approval_item(case, approved, f"{case.case_id}:approval:{kind}", kind, action, parent))
     return items
+
+
+DRAFT_NOT_SENT = "Draft, not sent"
+
+
+def draft_note_body(approved: Proposal, action: ProposedAction, key: str) -> str:
+    """The approved customer update as an internal note, marked as a draft nobody has sent yet."""
+    text = approved.customer_draft or action.detail or action.title
+    paragraphs = "".join(f"<p>{'<br>'.join(_e(line) for line in p.splitlines())}</p>" for p in text.split("\n\n"))
+    return (
+        f"<p><b>{DRAFT_NOT_SENT}</b>: customer update approved for sending; nothing was e-mailed to the customer.</p>"
+        f"<blockquote>{paragraphs}</blockquote><p>{marker_for(key)}</p>"
+    )
 
 
 def update_note_item(case_id: str, ticket_idempotency_key: str, update_no: int, body_text: str) -> OutboxItem:

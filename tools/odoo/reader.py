@@ -79,7 +79,9 @@ PURCHASE_FIELDS = [
     "origin",
     "amount_total",
 ]
-PARTNER_FIELDS = ["name", "is_company", "parent_id", "commercial_partner_id", "category_id", "ref", "user_id"]
+PARTNER_FIELDS = [
+    "name", "is_company", "parent_id", "commercial_partner_id", "category_id", "ref", "user_id", "lang"
+]
 TRACKING_KINDS = ("tracking", "awb", "pro", "container", "bol")
 ORDER_KINDS = ("sale_order", "po")
 
@@ -252,6 +254,7 @@ class OdooErpReader:
             "ref": company.get("ref") or None,
             "tags": names,
             "account_manager_id": _id(manager),
+            "lang": company.get("lang") or contact.get("lang") or None,  # the customer draft's language
         }
         return customer, tier
 

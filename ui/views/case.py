@@ -154,6 +154,22 @@ with right:
         st.subheader("Priority")
         st.markdown(f"**{proposal.priority}** - {proposal.priority_explanation}")
 
+if proposal is not None and proposal.customer_draft:
+    posted = any(a.kind == "draft_customer_update" for a in proposal.actions)
+    st.subheader("Customer update (draft)")
+    st.caption(
+        "Written from the case's facts only (reason, references, new ETA, the customer's company and language "
+        "from Odoo). Edit it below, then accept. "
+        + (
+            "The approved text lands on the Odoo ticket as a note marked \u201cDraft, not sent\u201d; nothing is "
+            "e-mailed to the customer."
+            if posted
+            else "Not posted: the proposal has no customer update; add \u201cDraft a customer update\u201d to post it."
+        )
+    )
+    with st.container(border=True, key="customer_draft_view"):
+        st.text(proposal.customer_draft)
+
 tabs = st.tabs(["Proposed actions", "Similar past cases", "Odoo context", "Approvals & dispatch", "Audit trail"])
 with tabs[0]:
     if proposal:
@@ -313,6 +329,12 @@ with st.expander("Edit, then accept", expanded=False), st.form("edit_form"):
     )
     e_priority = st.selectbox("Priority", [*PRIORITIES], index=PRIORITIES.index(proposal.priority), key="edit_priority")
     e_summary = st.text_area("Summary", value=proposal.summary, key="edit_summary")
+    e_draft = st.text_area(
+        "Customer update draft (posted to the Odoo ticket with a customer update action)",
+        value=proposal.customer_draft or "",
+        height=220,
+        key="edit_customer_draft",
+    )
     e_assignee = st.text_input("Assignee", value=proposal.assignee or case.get("assignee") or "", key="edit_assignee")
     current = {action_key(a): a for a in proposal.actions}
     keep = st.multiselect(
@@ -339,6 +361,8 @@ if submitted:
         changes["priority"] = e_priority
     if e_summary.strip() and e_summary.strip() != proposal.summary:
         changes["summary"] = e_summary.strip()
+    if e_draft.strip() and e_draft.strip() != (proposal.customer_draft or "").strip():
+        changes["customer_draft"] = e_draft.strip()
     if e_assignee.strip() and e_assignee.strip() != (proposal.assignee or ""):
         changes["assignee"] = e_assignee.strip()
     actions: list[ProposedAction] = [current[k] for k in keep] + [catalog_action(k) for k in add]
