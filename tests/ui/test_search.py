@@ -243,6 +243,7 @@ def _fill(engine: Engine, n: int, seed: int = 3) -> list[str]:
             "subject": f"case {i} reefer" if i % 7 == 0 else f"case {i}", "body": "text", "summary": "s",
             "reference_keys": f"po-{100000 + i}", "sla_due": created + timedelta(hours=8),
             "received_at": created, "created_at": created, "updated_at": created,
+            "language": rnd.choice(["en", "de", "fr", None]), "manipulation_suspected": rnd.random() < 0.1,
         })
     with engine.begin() as conn:
         conn.execute(insert(t.raw_messages), raws)
@@ -260,6 +261,10 @@ FILTERS: list[q.QueueFilters] = [
     q.QueueFilters(statuses=(), sla_breached=True, min_confidence=0.5),
     q.QueueFilters(statuses=(), search="reefer"),
     q.QueueFilters(search="po-1001"),
+    # issue 14's filters, on the indexed path as on the old one
+    q.QueueFilters(statuses=(), languages=["de", q.UNKNOWN_LANGUAGE]),
+    q.QueueFilters(manipulation_suspected=True),
+    q.QueueFilters(statuses=(), languages=["fr"], manipulation_suspected=False, search="reefer"),
 ]
 
 

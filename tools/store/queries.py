@@ -392,6 +392,8 @@ class _Shape(NamedTuple):
     search: bool
     after: bool = False  # keyset paging: rows after a given queue key
     unranked: bool = False  # SQLite: a search with more than RANK_MAX matches, in the order they came in
+    languages: tuple[bool, bool] = (False, False)  # (named languages, UNKNOWN_LANGUAGE)
+    manipulation: bool | None = None  # the manipulation_suspected filter
 
 
 QueueKey = tuple[str, datetime, str]  # (queue_key(priority, escalated), created_at, id): a row's place in the queue
@@ -404,6 +406,8 @@ def _shape(dialect: str, filters: QueueFilters, query: fts.SearchQuery, after: b
         bool(filters.channels), bool(filters.carriers), (named, UNASSIGNED in filters.assignees),
         filters.min_confidence is not None, filters.max_confidence is not None, filters.sla_breached,
         bool(query.terms), after and not query.terms,
+        languages=(any(code != UNKNOWN_LANGUAGE for code in filters.languages), UNKNOWN_LANGUAGE in filters.languages),
+        manipulation=filters.manipulation_suspected,
     )
 
 
@@ -415,6 +419,7 @@ def _params(filters: QueueFilters, now: datetime, query: fts.SearchQuery, dialec
         "channels": list(filters.channels),
         "carriers": list(filters.carriers),
         "assignees": [a for a in filters.assignees if a != UNASSIGNED],
+        "languages": [code for code in filters.languages if code != UNKNOWN_LANGUAGE],
         "min_confidence": filters.min_confidence,
         "max_confidence": filters.max_confidence,
         "now": now,
@@ -447,6 +452,16 @@ def _bound_where(shape: _Shape, with_statuses: bool) -> list[Any]:
         if unassigned:
             parts.append(c.assignee.is_(None))
         where.append(or_(*parts))
+    named_languages, unknown_language = shape.languages
+    if named_languages or unknown_language:
+        parts = [c.language.in_(bindparam("languages", expanding=True))] if named_languages else []
+        if unknown_language:
+            parts.append(c.language.is_(None))
+        where.append(or_(*parts))
+    if shape.manipulation is True:
+        where.append(c.manipulation_suspected.is_(True))
+    elif shape.manipulation is False:
+        where.append(or_(c.manipulation_suspected.is_(None), c.manipulation_suspected.is_(False)))
     if shape.min_confidence:
         where.append(c.confidence >= bindparam("min_confidence"))
     if shape.max_confidence:
@@ -463,6 +478,7 @@ def _counted_exactly(filters: QueueFilters, query: fts.SearchQuery) -> bool:
     return not (
         query or filters.carriers or filters.assignees or filters.min_confidence is not None
         or filters.max_confidence is not None or filters.sla_breached is not None
+        or filters.languages or filters.manipulation_suspected is not None
     )
 
 
@@ -487,6 +503,7 @@ def _only_statuses(shape: _Shape) -> bool:
     return not (
         shape.reasons or shape.priorities or shape.channels or shape.carriers or any(shape.assignees)
         or shape.min_confidence or shape.max_confidence or shape.sla_breached is not None
+        or any(shape.languages) or shape.manipulation is not None
     )
 
 
