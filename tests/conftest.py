@@ -16,7 +16,7 @@ from sqlalchemy import Engine
 
 from agents.settings import Settings
 from tests.support.clock import FakeClock
-from tests.support.postgres import fresh_database, postgres_available
+from tests.support.postgres import required_database
 from tools.store.cases import CaseStore
 from tools.store.db import make_engine, migrate
 
@@ -47,11 +47,7 @@ def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'store.sqlite'}"
         return
-    if not postgres_available():
-        if os.environ.get("CI"):
-            pytest.fail("PostgreSQL is not reachable on 127.0.0.1:5432; CI needs it")
-        pytest.skip("PostgreSQL not reachable")
-    with fresh_database() as url:
+    with required_database() as url:
         yield url
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -13,18 +12,14 @@ from agents.runner import TriageRunner
 from agents.settings import Settings
 from agents.state import AcceptDecision, InboundMessage
 from tests.support.graph_harness import open_harness
-from tests.support.postgres import fresh_database, postgres_available
+from tests.support.postgres import required_database
 from tools.store.cases import content_fingerprint
 
 pytestmark = pytest.mark.postgres
 
 
 def test_pause_and_resume_through_the_postgres_saver(tmp_path: Path, settings: Settings) -> None:
-    if not postgres_available():
-        if os.environ.get("CI"):
-            pytest.fail("PostgreSQL is not reachable on 127.0.0.1:5432; CI needs it")
-        pytest.skip("PostgreSQL not reachable")
-    with fresh_database() as url:
+    with required_database() as url:
         pg = settings.model_copy(update={"checkpoint_url": url.replace("postgresql+psycopg://", "postgresql://")})
         with open_harness(tmp_path) as h:
             msg = InboundMessage(channel="email", source="t.eml", sender="ops@carrier.example",

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import psycopg
+import pytest
 
 ADMIN_URL = os.environ.get("TRIAGE_TEST_PG_ADMIN", "postgresql://postgres@127.0.0.1:5432/postgres")
 
@@ -32,3 +33,14 @@ def fresh_database() -> Iterator[str]:
     finally:
         with psycopg.connect(ADMIN_URL, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@contextmanager
+def required_database() -> Iterator[str]:
+    """`fresh_database()` for a test that needs PostgreSQL: skipped without it, except in CI, where it fails."""
+    if not postgres_available():
+        if os.environ.get("CI"):
+            pytest.fail("PostgreSQL is not reachable on 127.0.0.1:5432; CI needs it")
+        pytest.skip("PostgreSQL not reachable")
+    with fresh_database() as url:
+        yield url

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.dovecot import ImapServer, dovecot_available, dovecot_server
-from tests.support.postgres import fresh_database, postgres_available
+from tests.support.postgres import required_database
 from tests.ui.conftest import triaged_template  # noqa: F401  (the session fixture, shared by import)
 
 HOME_VARS = ("TRIAGE_DATABASE_URL", "TRIAGE_CHECKPOINT_URL", "ODOO_URL", "TRIAGE_REASONER", "TRIAGE_IMAP_URL")
@@ -38,11 +38,7 @@ def worker_home(
 
 @pytest.fixture
 def pg_url() -> Iterator[str]:
-    if not postgres_available():
-        if os.environ.get("CI"):
-            pytest.fail("PostgreSQL is not reachable on 127.0.0.1:5432; CI needs it")
-        pytest.skip("PostgreSQL not reachable")
-    with fresh_database() as url:
+    with required_database() as url:
         yield url
 
 
