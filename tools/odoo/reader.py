@@ -31,7 +31,7 @@ from tools.odoo.config import OdooOptions, OdooTarget
 from tools.odoo.errors import OdooError
 from tools.odoo.gateway import OdooGateway
 from tools.odoo.partner_match import PartnerMatcher
-from tools.odoo.stock import StockChecker
+from tools.odoo.stock import StockChecker, many2one_id
 
 log = logging.getLogger(__name__)
 
@@ -86,14 +86,6 @@ TRACKING_KINDS = ("tracking", "awb", "pro", "container", "bol")
 ORDER_KINDS = ("sale_order", "po")
 
 
-def _id(value: Any) -> int | None:
-    if isinstance(value, list) and value:
-        return int(value[0])
-    if isinstance(value, int) and not isinstance(value, bool):
-        return value
-    return None
-
-
 class OdooErpReader:
     """ErpReader on an Odoo gateway; with no gateway (no ERP configured) it answers source="none"."""
 
@@ -125,10 +117,10 @@ class OdooErpReader:
         assert gw is not None
         picking = self._find_picking(refs)
         order, kind = self._find_order(refs, picking)
-        partner_id = _id(order.get("partner_id")) if order else None
+        partner_id = many2one_id(order.get("partner_id")) if order else None
         matched_by = f"{'purchase order' if kind == 'purchase' else 'order'} {order.get('name')}" if order else None
         if partner_id is None and picking:
-            partner_id = _id(picking.get("partner_id"))
+            partner_id = many2one_id(picking.get("partner_id"))
             matched_by = f"transfer {picking.get('name')}" if partner_id else None
         suggestions: list[dict[str, Any]] = []
         if partner_id is None:
@@ -201,7 +193,7 @@ class OdooErpReader:
         gw = self.gateway
         assert gw is not None
         if picking:
-            sale, purchase_id = picking.get("sale_id"), _id(picking.get("purchase_id"))
+            sale, purchase_id = picking.get("sale_id"), many2one_id(picking.get("purchase_id"))
             if isinstance(sale, list) and len(sale) > 1:
                 # by name, as recorded (r08): a sale order's display name is its name
                 rows = gw.search_read("sale.order", [["name", "=", sale[1]]], SALE_FIELDS)
@@ -234,7 +226,7 @@ class OdooErpReader:
             return None, None
         contact = rows[0]
         company = contact
-        company_id = _id(contact.get("commercial_partner_id"))
+        company_id = many2one_id(contact.get("commercial_partner_id"))
         if company_id and company_id != partner_id:
             found = gw.read("res.partner", [company_id], PARTNER_FIELDS)
             company = found[0] if found else contact
@@ -253,7 +245,7 @@ class OdooErpReader:
             "name": company.get("name") if company.get("is_company") else None,
             "ref": company.get("ref") or None,
             "tags": names,
-            "account_manager_id": _id(manager),
+            "account_manager_id": many2one_id(manager),
             "lang": company.get("lang") or contact.get("lang") or None,  # the customer draft's language
         }
         return customer, tier

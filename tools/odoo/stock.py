@@ -34,7 +34,8 @@ QUANT_FIELDS = ["product_id", "location_id", "warehouse_id", "quantity", "reserv
 CLOSED_STATES = ("done", "cancel")
 
 
-def _id(value: Any) -> int | None:
+def many2one_id(value: Any) -> int | None:
+    """The id of a many2one value as Odoo sends it (`[id, "name"]`, an id, or False)."""
     if isinstance(value, list) and value:
         return int(value[0])
     if isinstance(value, int) and not isinstance(value, bool):
@@ -93,13 +94,13 @@ class StockChecker:
             model = "stock.quant"
             needed: dict[int, dict[str, Any]] = {}
             for move in moves:
-                pid = _id(move.get("product_id"))
+                pid = many2one_id(move.get("product_id"))
                 if pid is None or move.get("state") in CLOSED_STATES:
                     continue
                 row = needed.setdefault(pid, {"product": _name(move["product_id"]), "needed": 0.0, "from": set()})
                 row["needed"] += float(move.get("product_uom_qty") or 0.0)
-                if _id(move.get("location_id")):
-                    row["from"].add(_id(move["location_id"]))
+                if many2one_id(move.get("location_id")):
+                    row["from"].add(many2one_id(move["location_id"]))
             free: dict[int, dict[int, float]] = {}
             for pid in needed:
                 quants = self.gateway.search_read(
@@ -107,7 +108,7 @@ class StockChecker:
                 )
                 per_wh = free.setdefault(pid, {})
                 for q in quants:
-                    wid = _id(q.get("warehouse_id"))
+                    wid = many2one_id(q.get("warehouse_id"))
                     if wid is not None:
                         per_wh[wid] = per_wh.get(wid, 0.0) + float(q.get("available_quantity") or 0.0)
         except OdooError as exc:
@@ -120,7 +121,7 @@ class StockChecker:
         needed: dict[int, dict[str, Any]], free: dict[int, dict[int, float]], warehouses: list[dict[str, Any]]
     ) -> dict[str, Any]:
         names = {int(w["id"]): str(w.get("name") or w.get("code")) for w in warehouses}
-        lot_of = {_id(w.get("lot_stock_id")): int(w["id"]) for w in warehouses}
+        lot_of = {many2one_id(w.get("lot_stock_id")): int(w["id"]) for w in warehouses}
         source = {lot_of[loc] for row in needed.values() for loc in row["from"] if loc in lot_of}
         others = [wid for wid in sorted(names) if wid not in source]
         products = []
