@@ -100,7 +100,9 @@ def test_sandbox_refuses_notes_and_activities_of_a_user_without_email_like_odoo(
     assert (case["status"], case["dispatch_status"], case["dispatch_error"]) == ("dispatched", "sent", None)
     ticket_id = rows["ticket"].odoo_id
     assert len([a for a in _records(sandbox, "mail.activity") if a["res_id"] == ticket_id]) == 1
-    notes = [m for m in _records(sandbox, "mail.message") if m["res_id"] == ticket_id and "Delay notice" in m["body"]]
+    # the note carries the approved customer update (here the action's text), once
+    notes = [m for m in _records(sandbox, "mail.message")
+             if m["res_id"] == ticket_id and "Your shipment is delayed." in m["body"]]
     assert len(notes) == 1
 
 
