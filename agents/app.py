@@ -63,6 +63,7 @@ if TYPE_CHECKING:
     from agents.worker.priming import PrimingEmbedder, PrimingRedactor
     from tools.memory.chroma_memory import ChromaCaseMemory
     from tools.store.api import ApiKeyStore
+    from tools.store.followups import CaseThreads
     from tools.store.leases import CaseLeases
     from tools.store.mailbox_seen import MailboxSeen
     from tools.store.queries import ReadService
@@ -230,6 +231,13 @@ class App:
         )
 
     @cached_property
+    def case_threads(self) -> CaseThreads:
+        """A shipment's case thread: a follow-up message finds the open case it follows (issue 15)."""
+        from tools.store.followups import CaseThreads
+
+        return CaseThreads(self.engine)
+
+    @cached_property
     def deps(self) -> TriageDeps:
         from agents.nodes import TriageDeps
         from tools.references import RegexReferenceExtractor
@@ -246,6 +254,7 @@ class App:
             decisions=self.reviews,
             actions=self.actions,
             manipulation=self.manipulation_detector,
+            open_cases=self.case_threads,
             k_similar=int(self.policy.reasoner["k_similar"]),
             events=self.metrics,
         )

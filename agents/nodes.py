@@ -15,6 +15,7 @@ from langgraph.types import interrupt
 from pydantic import TypeAdapter
 
 from agents.draft_facts import draft_facts
+from agents.followups import followup_actions, what_changed
 from agents.manipulation import without_manipulation
 from agents.ports import (
     ActionQueue,
@@ -24,6 +25,7 @@ from agents.ports import (
     ErpReader,
     ManipulationDetector,
     NoEvents,
+    OpenCases,
     Policy,
     Reasoner,
     RedactionIncomplete,
@@ -35,6 +37,7 @@ from agents.ports import (
 from agents.state import (
     AcceptDecision,
     EditDecision,
+    OpenCase,
     Priority,
     Proposal,
     RedactedMessage,
@@ -43,7 +46,7 @@ from agents.state import (
     ReviewRequest,
     TriageState,
 )
-from agents.summary import write_summary
+from agents.summary import new_eta, write_summary
 
 log = logging.getLogger(__name__)
 _decision_adapter: TypeAdapter[AcceptDecision | EditDecision | RejectDecision] = TypeAdapter(ReviewDecision)
@@ -64,6 +67,7 @@ class TriageDeps:
     decisions: DecisionRecorder
     actions: ActionQueue
     manipulation: ManipulationDetector | None = None
+    open_cases: OpenCases | None = None  # None: follow-ups are not recognised at triage (one-off tools)
     k_similar: int = 5
     events: TriageEvents = field(default_factory=NoEvents)
 
@@ -131,12 +135,14 @@ def readable_message(state: TriageState) -> RedactedMessage:
 def decide_actions(state: TriageState, deps: TriageDeps) -> dict[str, Any]:
     assert state.redacted is not None and state.classification is not None
     c = state.classification
-    text = readable_message(state).text_for_models()
+    readable = readable_message(state)
+    text = readable.text_for_models()
     policy = deps.policy.decide_case(c.reason, c.abstained, deps.clock.now(), state.redacted.context, state.erp, text)
     # Written for every case, so a reviewer who adds the customer update has a text to start from.
     draft = deps.policy.customer_draft(
-        draft_facts(None if c.abstained else c.reason, readable_message(state), state.references, state.erp)
+        draft_facts(None if c.abstained else c.reason, readable, state.references, state.erp)
     )
+    eta = new_eta(readable, state.references)
     proposal = Proposal(
         reason=c.reason,
         confidence=c.confidence,
@@ -146,6 +152,9 @@ def decide_actions(state: TriageState, deps: TriageDeps) -> dict[str, Any]:
         actions=policy.actions,
         customer_draft=draft,
     )
+    parent = deps.open_cases.open_case_about(state.case_id, state.references) if deps.open_cases else None
+    if parent is not None:
+        proposal = _as_followup(proposal, parent, eta, deps)
     status = "needs_classification" if c.abstained else "awaiting_review"
     needs_supervisor = any(a.role_required == "supervisor" for a in proposal.actions)
     review = ReviewRequest(
@@ -162,8 +171,19 @@ def decide_actions(state: TriageState, deps: TriageDeps) -> dict[str, Any]:
         priority=proposal.priority,
         proposal=proposal.model_dump(mode="json"),
         sla_due=_sla_due(proposal.priority, deps),
+        eta=eta,
+        followup_of=proposal.followup_of,
     )
+    if parent is not None and deps.open_cases is not None:
+        deps.open_cases.join_thread(parent.case_id, state.case_id, c.summary, eta, deps.clock.now())
     return {"proposal": proposal, "review": review, "status": status}
+
+
+def _as_followup(proposal: Proposal, parent: OpenCase, eta: str | None, deps: TriageDeps) -> Proposal:
+    """A follow-up proposes an update note on the open case's ticket and only what is genuinely new."""
+    changed = what_changed(parent, proposal.reason, proposal.priority, eta, deps.policy.reason_label)
+    actions = followup_actions(proposal.actions, parent, changed, deps.policy.once_per_shipment)
+    return proposal.model_copy(update={"followup_of": parent.case_id, "what_changed": changed, "actions": actions})
 
 
 def request_review(state: TriageState, deps: TriageDeps) -> dict[str, Any]:

@@ -17,9 +17,11 @@ from agents.state import (
     ErpContext,
     InboundMessage,
     ManipulationSpan,
+    OpenCase,
     PolicyDecision,
     Priority,
     Proposal,
+    ProposedAction,
     ReasonCode,
     RedactedMessage,
     Reference,
@@ -132,6 +134,23 @@ class Policy(Protocol):
     def reason_label(self, reason: ReasonCode) -> str: ...
 
     def customer_draft(self, facts: DraftFacts) -> str: ...
+
+    def once_per_shipment(self, action: ProposedAction) -> bool:
+        """Is this action done once per shipment (policies/followups.yaml)?"""
+        ...
+
+
+class OpenCases(Protocol):
+    """The case thread of a shipment: finds the still-open case a new message follows up on."""
+
+    def open_case_about(self, case_id: str, references: Sequence[Reference]) -> OpenCase | None:
+        """The still-open case (any channel) that shares a shipment reference with this one and came in
+        before it, with what the shipment's open cases already hold; None when there is none."""
+        ...
+
+    def join_thread(self, parent_id: str, case_id: str, summary: str, eta: str | None, now: datetime) -> None:
+        """The follow-up joins the parent's thread: the parent's summary (and ETA, when given) are refreshed."""
+        ...
 
 
 class TriageStore(Protocol):

@@ -263,6 +263,11 @@ class Proposal(Frozen):
     # The message for the customer that a `draft_customer_update` action posts (as an internal note,
     # never sent): written from structured facts only (DraftFacts), edited and approved by a person.
     customer_draft: str | None = None
+    # A follow-up: a new message about the shipment of a case still open. It names that case and what the
+    # new message changes (new ETA, reason, references, priority), and proposes only an update note on
+    # the case's ticket plus what is genuinely new (policies/followups.yaml).
+    followup_of: str | None = None
+    what_changed: list[str] = Field(default_factory=list)
 
 
 class DraftFacts(Frozen):
@@ -274,6 +279,29 @@ class DraftFacts(Frozen):
     shipment: str | None = None  # the primary shipment reference, "AWB 057-33920644"
     order: str | None = None  # the customer's order, "S00002"
     new_eta: str | None = None  # the new delivery date the message gives (ISO date or as written)
+
+
+class OpenCase(Frozen):
+    """The still-open case about a shipment, as a follow-up message needs it (redacted data only)."""
+
+    case_id: str
+    reason: ReasonCode | None = None
+    priority: Priority | None = None
+    summary: str = ""
+    eta: str | None = None
+    # Shipment references of the new message that the open case does not have (normalised the way the
+    # store matches them: tools.odoo.payloads.shipment_keys).
+    new_references: list[str] = Field(default_factory=list)
+    # What the shipment's open cases hold already, by `held_key`: approvals pending or
+    # approved, and actions proposed (awaiting review) or approved. A declined approval is not held.
+    held: list[str] = Field(default_factory=list)
+
+
+def held_key(action: ProposedAction) -> str:
+    """One key per action kind, an approval per approval kind: "credit", "draft_customer_update"."""
+    if action.kind == "request_approval" and action.approval_kind:
+        return action.approval_kind
+    return action.kind
 
 
 # --------------------------------------------------------------------------- review contract

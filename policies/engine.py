@@ -21,6 +21,7 @@ from agents.state import DraftFacts, ErpContext, PolicyDecision, Priority, Propo
 from policies.carriers import CarrierAliases
 from policies.drafts import CustomerDrafts
 from policies.escalation import EscalationPolicy
+from policies.followups import FollowUpPolicy
 
 POLICY_DIR = Path(__file__).parent
 CLOSED_TRANSFER = ("done", "cancelled")  # a promise on such a transfer is kept or void: it no longer counts
@@ -90,6 +91,7 @@ class PolicyBook:
         escalation: dict[str, Any] | None = None,
         carriers: dict[str, Any] | None = None,
         drafts: dict[str, Any] | None = None,
+        followups: dict[str, Any] | None = None,
     ) -> None:
         self.reasons_cfg = reasons
         self.drafts_cfg = drafts if drafts is not None else _read_yaml(POLICY_DIR / "customer_drafts.yaml")
@@ -98,6 +100,7 @@ class PolicyBook:
         self.reasoner = reasoner
         self.escalation_cfg = escalation or {"rules": []}
         self.carriers_cfg = carriers or {"carriers": {}}
+        self.followups_cfg = followups if followups is not None else _read_yaml(POLICY_DIR / "followups.yaml")
 
     @classmethod
     def load(cls, directory: Path = POLICY_DIR) -> PolicyBook:
@@ -109,6 +112,7 @@ class PolicyBook:
             _read_yaml(directory / "escalation.yaml"),
             _read_yaml(directory / "carriers.yaml"),
             _read_yaml(directory / "customer_drafts.yaml"),
+            _read_yaml(directory / "followups.yaml"),
         )
 
     @cached_property
@@ -129,6 +133,15 @@ class PolicyBook:
     def drafts(self) -> CustomerDrafts:
         """The customer update templates (`customer_drafts.yaml`), checked against the taxonomy."""
         return CustomerDrafts.from_dict(self.drafts_cfg, list(self.reasons_cfg["reasons"]))
+
+    @cached_property
+    def followups(self) -> FollowUpPolicy:
+        """Which actions a shipment gets once (`followups.yaml`), however many messages arrive about it."""
+        return FollowUpPolicy.from_dict(self.followups_cfg)
+
+    def once_per_shipment(self, action: ProposedAction) -> bool:
+        """The policy port: is this action done once per shipment (a follow-up does not propose it again)?"""
+        return self.followups.once_per_shipment(action)
 
     def customer_draft(self, facts: DraftFacts) -> str:
         """The policy port: the customer update for a case, from structured facts only."""

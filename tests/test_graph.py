@@ -162,7 +162,9 @@ def test_instructions_in_a_message_change_nothing(tmp_path: Path, channel: str, 
     with open_harness(tmp_path) as h:
         plain = store_message(h, "Truck broke down near Lyon.", channel=channel, message_id="<plain>")
         body = "Truck broke down near Lyon. " + (HOSTILE if channel == "email" else "")
-        hostile = store_message(h, body, channel=channel, message_id="<hostile>", **extra)
+        # another shipment: the same one's second message would be a follow-up of the first (issue 15)
+        hostile = store_message(h, body, channel=channel, message_id="<hostile>",
+                                **{"subject": "BOL 7712-4490", **extra})
         a, b = h.runner.start(plain), h.runner.start(hostile)
         assert a is not None and b is not None, "a hostile message still stops for review"
         assert b.proposal.priority == a.proposal.priority

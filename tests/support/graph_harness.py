@@ -28,6 +28,7 @@ from tests.support.fakes import FakeErp, FakeMemory, FakeRedactor, KeywordReason
 from tools.references import RegexReferenceExtractor
 from tools.store.cases import CaseStore
 from tools.store.db import make_engine, migrate
+from tools.store.followups import CaseThreads
 
 
 @dataclass
@@ -51,7 +52,7 @@ def open_harness(home: Path, clock: FakeClock | None = None, erp: FakeErp | None
     deps = TriageDeps(
         store=CaseStore(engine), redactor=redactor, references=RegexReferenceExtractor(), memory=memory,
         reasoner=reasoner, erp=erp or FakeErp(), policy=PolicyBook.load(), clock=clock, decisions=review,
-        actions=ActionQueue(engine, clock, review, "http://127.0.0.1:8501"),
+        actions=ActionQueue(engine, clock, review, "http://127.0.0.1:8501"), open_cases=CaseThreads(engine),
     )
     conn = sqlite3.connect(home / "checkpoints.sqlite", check_same_thread=False)
     try:

@@ -94,6 +94,10 @@ cases = Table(
     Column("claimed_until", DateTime(timezone=True)),
     Column("triage_attempts", Integer, nullable=False, server_default="0"),  # claims so far
     Column("triage_error", String(200)),  # the last failure's exception type (never message text)
+    # The case thread of a shipment (issue 15): a follow-up names the open case it follows (its parent),
+    # and `eta` is the newest delivery date the messages give (a follow-up refreshes its parent's).
+    Column("followup_of", String(40)),
+    Column("eta", String(40)),
 )
 Index("ix_cases_queue", cases.c.status, cases.c.priority, cases.c.created_at)
 Index("ix_cases_reason", cases.c.reason)
@@ -106,6 +110,7 @@ Index("ix_cases_sla", cases.c.status, cases.c.sla_due)
 Index("ix_cases_created", cases.c.created_at)
 Index("ix_cases_escalated", cases.c.escalated_at)
 Index("ix_cases_integration", cases.c.integration)
+Index("ix_cases_followup", cases.c.followup_of)
 Index("ix_cases_claim", cases.c.status, cases.c.claimed_until, cases.c.created_at)
 
 duplicates = Table(
