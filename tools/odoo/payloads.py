@@ -244,7 +244,9 @@ def build_outbox_items(case: DispatchCase, approved: Proposal) -> list[OutboxIte
     if case.open_ticket_key:
         key = f"{case.case_id}:followup"
         marker = marker_for(key)
-        body = case_block(case, approved, "Follow-up message about this shipment") + f"<p>{marker}</p>"
+        changed = "".join(f"<li>{_e(line)}</li>" for line in approved.what_changed)
+        changed = f"<p><b>What changed</b></p><ul>{changed}</ul>" if changed else ""
+        body = changed + case_block(case, approved, "Follow-up message about this shipment") + f"<p>{marker}</p>"
         items.append(_item(key, "note", {"body": body, "parent_key": case.open_ticket_key}))
         parent = case.open_ticket_key
     else:
