@@ -104,17 +104,6 @@ class CaseThreads:
             conn.execute(update(t.cases).where(c.id == parent_id).values(**values))
             conn.execute(update(t.cases).where(c.id == case_id).values(followup_of=parent_id))
 
-    def followups(self, parent_id: str) -> list[dict[str, Any]]:
-        """The parent's thread: its follow-up cases, oldest first (redacted columns only)."""
-        c = t.cases.c
-        with self.engine.connect() as conn:
-            rows = conn.execute(
-                select(c.id, c.channel, c.status, c.summary, c.received_at, c.created_at)
-                .where(c.followup_of == parent_id)
-                .order_by(c.created_at)
-            ).mappings()
-            return [dict(r) for r in rows]
-
 
 def _held_actions(row: Any) -> set[str]:
     """Actions a case holds for its shipment: proposed while it waits for review, approved once decided.

@@ -84,6 +84,7 @@ _QUEUE_COLUMNS = (
     "carrier",
     "language",
     "manipulation_suspected",
+    "followup_of",
     "assignee",
     "subject",
     "summary",
@@ -143,6 +144,7 @@ class QueueRow:
     carrier: str | None
     language: str | None
     manipulation_suspected: bool | None
+    followup_of: str | None  # a follow-up: the open case of the same shipment it follows (issue 15)
     assignee: str | None
     subject: str | None
     summary: str | None
@@ -205,6 +207,7 @@ class QueuePage:
                     "carrier": r.carrier or "",
                     "language": r.language or "",
                     "manipulation": "SUSPECTED" if r.manipulation_suspected else "",
+                    "follow-up": f"of {r.followup_of}" if r.followup_of else "",
                     "assignee": r.assignee or "",
                     "SLA": "BREACHED" if r.sla_breached else "",
                     "subject": r.subject or "",
@@ -215,7 +218,7 @@ class QueuePage:
             ],
             columns=[
                 "case", "priority", "age", "status", "reason", "confidence", "channel", "carrier",
-                "language", "manipulation", "assignee", "SLA", "subject", "references", "match",
+                "language", "manipulation", "follow-up", "assignee", "SLA", "subject", "references", "match",
             ],
         )
         return frame if searched else frame.drop(columns=["match"])
@@ -769,7 +772,13 @@ def case_detail(engine: Engine, case_id: str) -> dict[str, Any] | None:
             .where(t.outbox.c.case_id == case_id)
             .order_by(t.outbox.c.created_at)
         ).all()
+        followups = conn.execute(
+            select(t.cases.c.id, t.cases.c.channel, t.cases.c.status, t.cases.c.created_at)
+            .where(t.cases.c.followup_of == case_id)
+            .order_by(t.cases.c.created_at)
+        ).all()
     detail = dict(row._mapping)
+    detail["followups"] = [dict(f._mapping) for f in followups]  # the case's thread (issue 15)
     detail["approvals"] = [dict(a._mapping) for a in approvals]
     detail["outbox"] = [dict(o._mapping) for o in outbox]
     return detail

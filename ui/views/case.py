@@ -81,6 +81,23 @@ st.caption(
     f"Case `{case_id}` · carrier {case.get('carrier') or 'unknown'} · assignee {case.get('assignee') or '-'}"
     f" · language {LANGUAGE_NAMES.get(language, language) if language else 'unknown'}"
 )
+if proposal is not None and proposal.followup_of:
+    # A follow-up proposes only the update note and what is new: the reviewer reads it against its parent.
+    with st.container(border=True, key="followup_banner"):
+        st.markdown(
+            f":material/forum: **Follow-up to case [{proposal.followup_of}](/case?id={proposal.followup_of})**: "
+            "a new message about the same shipment. Approvals and the customer update the shipment already has "
+            "are not proposed again."
+        )
+        for line in proposal.what_changed or ["Nothing new in it: no new ETA, reason, reference or priority."]:
+            st.markdown(f"- {line}")
+followups: list[dict[str, Any]] = case.get("followups") or []
+if followups:
+    st.caption(
+        "Follow-ups in this case's thread: "
+        + ", ".join(f"[{f['id']}](/case?id={f['id']}) ({f['channel']})" for f in followups)
+        + (f" · newest ETA {case['eta']}" if case.get("eta") else "")
+    )
 manipulation: list[dict[str, Any]] = case.get("manipulation") or []
 if case.get("manipulation_suspected"):
     st.warning(

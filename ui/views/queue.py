@@ -184,6 +184,9 @@ st.dataframe(
         "manipulation": st.column_config.TextColumn(
             "manipulation", help="the message contains text addressing the assistant or the system"
         ),
+        "follow-up": st.column_config.TextColumn(
+            "follow-up", help="a new message about the shipment of this open case: it proposes only what is new"
+        ),
     },
     key="queue_table",
 )
