@@ -45,7 +45,5 @@ def followup_actions(
         detail="; ".join(changed) if changed else "Follow-up message, nothing new in it",
     )
     held = set(parent.held)
-    kept = [
-        a for a in actions if a.kind != "open_ticket" and not (once_per_shipment(a) and held_key(a) in held)
-    ]
+    kept = [a for a in actions if a.kind != "open_ticket" and not (once_per_shipment(a) and held_key(a) in held)]
     return [note, *kept]

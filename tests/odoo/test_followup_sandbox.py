@@ -28,8 +28,13 @@ CS = AcceptDecision(reviewer="cs.anna", role="customer_service", decided_at=WHEN
 
 def _triage(h: Harness, clock: FakeClock, channel: str, body: str, subject: str | None) -> tuple[str, TriageState]:
     msg = InboundMessage.model_validate(
-        {"channel": channel, "source": f"test.{channel}", "sender": "ops@northwind.example", "subject": subject,
-         "body": body}
+        {
+            "channel": channel,
+            "source": f"test.{channel}",
+            "sender": "ops@northwind.example",
+            "subject": subject,
+            "body": body,
+        }
     )
     stored = h.store.add_message(msg, content_fingerprint(msg), h.deps.clock.now(), timedelta(days=30))
     assert stored is not None

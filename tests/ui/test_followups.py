@@ -11,15 +11,22 @@ from agents.state import InboundMessage
 from tests.ui.conftest import table, texts
 from tools.store.cases import content_fingerprint
 
-PORTAL = "BOL 8812-3390: two more cartons of this delivery found wet and damaged at unpacking. Re-delivery 14 March 2026."
+PORTAL = (
+    "BOL 8812-3390: two more cartons of this delivery found wet and damaged at unpacking. Re-delivery 14 March 2026."
+)
 
 
 def _follow_up(triaged: Any) -> str:
     app = triaged.app()
     now = app.clock.now()
     message = InboundMessage(
-        channel="portal", source="test:followup", message_id="<followup@ui-tests.example>",
-        sender="ShipTrack portal", body=PORTAL, received_at=now, structured={"carrier": "ColdChain"},
+        channel="portal",
+        source="test:followup",
+        message_id="<followup@ui-tests.example>",
+        sender="ShipTrack portal",
+        body=PORTAL,
+        received_at=now,
+        structured={"carrier": "ColdChain"},
     )
     stored = app.store.add_message(message, content_fingerprint(message), now, timedelta(days=30))
     assert stored is not None

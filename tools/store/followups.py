@@ -108,10 +108,7 @@ class CaseThreads:
 def _held_actions(row: Any) -> set[str]:
     """Actions a case holds for its shipment: proposed while it waits for review, approved once decided.
     Approvals count through the approvals table (its status), not through the proposal."""
-    if row["status"] in REVIEW_STATUSES:
-        source = _proposal(row["proposal"])
-    else:
-        source = _proposal(row["approved"])
+    source = _proposal(row["proposal"] if row["status"] in REVIEW_STATUSES else row["approved"])
     if source is None:
         return set()
     return {held_key(a) for a in source.actions if a.kind != "request_approval" or row["status"] in REVIEW_STATUSES}

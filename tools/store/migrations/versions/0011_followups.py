@@ -7,6 +7,7 @@ Create Date: 2026-12-10
 A new message about a shipment whose case is still open is a follow-up of that case (issue 15): it
 names its parent, and the parent keeps the newest ETA the messages give.
 """
+
 import sqlalchemy as sa
 from alembic import op
 
