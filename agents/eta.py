@@ -222,8 +222,8 @@ def _sentence_start(text: str, at: int) -> int:
 
 
 def _clause_end(text: str, at: int) -> int:
-    ends = [m.start() for m in (_SENTENCE_END.search(text, at), _CLAUSE_END.search(text, at)) if m]
-    return min(ends) if ends else len(text)
+    m = _CLAUSE_END.search(text, at)
+    return min(_sentence_end(text, at), m.start() if m else len(text))
 
 
 def _words_before(low: str, start: int) -> list[str]:
@@ -262,6 +262,26 @@ def _rank(low: str, all_hits: list[tuple[int, str]], window: tuple[int, int], af
     return 2 if "delivery" in live else 1
 
 
+_TIME = re.compile(r"\s*(?:at\s+|um\s+|a\s+las\s+|alle\s+|om\s+|as\s+)?\d{1,2}[:h.]\d{2}")
+
+
+def _arrives_that_day(text: str, low: str, hits: list[tuple[int, str]], end: int, next_start: int) -> bool:
+    """A departure date followed by an arrival with only a time ("departing 2026-05-26 08:10,
+    arriving 10:45"): the arrival is that day."""
+    stop = min(next_start, _sentence_end(text, end), end + _AFTER)
+    for start, kind in hits:
+        if end <= start < stop and kind == "eta":
+            word = re.match(r"[\w-]+", low[start:])
+            if word and _TIME.match(low, start + len(word.group(0))):
+                return True
+    return False
+
+
+def _sentence_end(text: str, at: int) -> int:
+    m = _SENTENCE_END.search(text, at)
+    return m.start() if m else len(text)
+
+
 def pick_new_eta(text: str, received: date | None, *, day_first: bool = True) -> DateMention | None:
     """The date that `text` announces as the new delivery: the one a delivery word, else an ETA word,
     stands before (or, with none before, just after); the first of those of the best rank."""
@@ -273,11 +293,13 @@ def pick_new_eta(text: str, received: date | None, *, day_first: bool = True) ->
         prev_end = dates[i - 1].end if i else 0
         start = max(prev_end, _sentence_start(text, d.start), d.start - _BEFORE)
         rank = _rank(low, hits, (start, d.start), after=False)
+        next_start = dates[i + 1].start if i + 1 < len(dates) else len(low)
         if rank == 0:
-            next_start = dates[i + 1].start if i + 1 < len(dates) else len(low)
             after = d.end + len(text[d.end :]) - len(text[d.end :].lstrip(",) "))  # "am 21.07., zuzustellen"
             end = min(next_start, _clause_end(text, after), d.end + _AFTER)
             rank = _rank(low, hits, (d.end, end), after=True)
+        if rank is None and _arrives_that_day(text, low, hits, d.end, next_start):
+            rank = 1
         if d.value is not None and received is not None and d.value < received:
             continue  # a date that has passed is what happened, not the new ETA
         if rank and (best is None or rank > best[0]):

@@ -19,12 +19,13 @@ from agents.text_patterns import PLACEHOLDER, SENTENCE_BOUNDARY
 _SHIPMENT_KINDS = ("tracking", "container", "bol", "awb", "pro", "transfer", "booking")
 _ORDER_KINDS = ("sale_order", "po")
 # An identifier the reference patterns did not type (a carrier's own load, consignment or parcel number),
-# never a date, an amount or a milestone: a container written with spaces, a postal item, a carrier
-# barcode of capitals and digits, letter groups joined to a number by hyphens, letters then digits,
-# digit groups joined by spaces, dots, a hyphen or a slash, or a long number.
+# never a date, an amount or a milestone: a container (or a parcel so written) with spaces, a document
+# number (2026/EXP/0412), a postal item, a carrier barcode of capitals and digits, letter groups joined
+# to a number by hyphens, letters then digits, digit groups joined by spaces, dots, a hyphen or a
+# slash, or a long number.
 _BARE_ID = re.compile(
     r"(?<![\w<>/.:#-])(?!\d{4}-\d{2}-\d{2})(?!(?:EUR|USD|GBP|CHF|BRL|MXN|ETA|ETD|KG|PCS)\b)"
-    r"(?:[A-Z]{4} ?\d{6} ?\d"
+    r"(?:(?:[A-Z]{4}|\d{2}[A-Z]{2}) ?\d{6} ?\d|\d{2,4}/[A-Z]{2,5}/\d{3,}"
     r"|[A-Z]{2}\d{9}[A-Z]{2}"
     r"|(?=[A-Z0-9]*\d)(?=[A-Z0-9]*[A-Z])[A-Z0-9]{10,}"
     r"|(?:[A-Z]{1,5}-)+\d{3,}(?:-[A-Z0-9]{1,4})?"

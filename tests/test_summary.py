@@ -98,6 +98,7 @@ def _eta(body: str, received: str | None, language: str | None = None) -> str | 
         ("Keine Zustellung am Freitag, 10.04.2026. Zustellung am nächsten Werktag.", "2026-04-08", "2026-04-13"),
         ("De zendingen worden op woensdag 8 juli bezorgd.", "2026-07-03", "2026-07-08"),
         ("Revised ETA 03/04 at the dock.", "2026-03-01", "2026-03-04"),
+        ("Moved to the late flight, departing 2026-08-02 21:40, arriving 23:55.", "2026-08-01", "2026-08-02"),
     ],
 )
 def test_new_eta_reads_dates_as_written_in_each_language(body: str, received: str, expected: str) -> None:
@@ -147,6 +148,8 @@ def test_a_sentence_with_a_placeholder_is_quoted_by_its_fragments() -> None:
         ("Consignment LDN-XR-20931 missed the trunk.", "Shipment LDN-XR-20931"),
         ("Colli 4410 2287 1903 gesorteerd naar depot.", "Shipment 4410 2287 1903"),
         ("Parcel 7KQZ20441928 scanned at the hub.", "Shipment 7KQZ20441928"),
+        ("Spedizione 22VR 104455 6 in giacenza.", "Shipment 22VR 104455 6"),
+        ("Guia 2027/TRF/0098 sem movimento.", "Shipment 2027/TRF/0098"),
         ("ETD 2026-03-19 for the load, 12 pallets.", "A shipment"),  # a milestone date is no shipment
     ],
 )
