@@ -1,8 +1,9 @@
 """A short summary for a busy reader, built from redacted facts only (no PII can enter it).
 
-At most three sentences: what happened in plain words to which shipment (and order), what the sender
-says about it (a body sentence that carries the evidence, never the subject line, never one holding a
-redaction placeholder), and the new ETA or the next step. Built from the classified reason, the
+At most three sentences, in English whatever the message's language: what happened in plain words to
+which shipment (and order), what the sender says about it (the body sentence that carries the evidence,
+quoted as written, in the original language; never the subject line, never a redaction placeholder),
+and the new ETA as YYYY-MM-DD (agents/eta.py) or the next step. Built from the classified reason, the
 references with their spans, the dates, and the evidence span.
 """
 
@@ -11,26 +12,27 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 
+from agents.eta import pick_new_eta
 from agents.state import Classification, ErpContext, ReasonCode, RedactedMessage, Reference
 from agents.text_patterns import PLACEHOLDER, SENTENCE_BOUNDARY
 
 _SHIPMENT_KINDS = ("tracking", "container", "bol", "awb", "pro", "transfer", "booking")
 _ORDER_KINDS = ("sale_order", "po")
-# An identifier the reference patterns did not type (a carrier's own load or consignment number): letters
-# then digits, or digit groups joined by a hyphen or slash; never a date.
+# An identifier the reference patterns did not type (a carrier's own load, consignment or parcel number),
+# never a date, an amount or a milestone: a container (or a parcel so written) with spaces, a document
+# number (2026/EXP/0412), a postal item, a carrier barcode of capitals and digits, letter groups joined
+# to a number by hyphens, letters then digits, digit groups joined by spaces, dots, a hyphen or a
+# slash, or a long number.
 _BARE_ID = re.compile(
-    r"(?<![\w<>/.:-])(?!\d{4}-\d{2}-\d{2})"
-    r"(?:[A-Z]{2,5}[ -]?\d[\d-]{3,}\d|\d{2,}[-/]\d{3,}|\d{3,}-[A-Z]\b|\d{7,})(?![\w>/-])"
+    r"(?<![\w<>/.:#-])(?!\d{4}-\d{2}-\d{2})(?!(?:EUR|USD|GBP|CHF|BRL|MXN|ETA|ETD|KG|PCS)\b)"
+    r"(?:(?:[A-Z]{4}|\d{2}[A-Z]{2}) ?\d{6} ?\d|\d{2,4}/[A-Z]{2,5}/\d{3,}"
+    r"|[A-Z]{2}\d{9}[A-Z]{2}"
+    r"|(?=[A-Z0-9]*\d)(?=[A-Z0-9]*[A-Z])[A-Z0-9]{10,}"
+    r"|(?:[A-Z]{1,5}-)+\d{3,}(?:-[A-Z0-9]{1,4})?"
+    r"|[A-Z]{2,5}[ -]?\d[\d-]{3,}\d|[A-Z]{2,5} \d{4}/\d{3,}"
+    r"|\d{4,5}(?: \d{2,4}){2,}|\d{3}(?:\.\d{3}){2,}"
+    r"|\d{2,}[-/]\d{3,}|\d{3,}-[A-Z]\b|\d{7,})(?![\w>/-])"
 )
-# Words that announce a new delivery date, in the languages the senders write in.
-_ETA = re.compile(
-    r"(?:\beta\b|estimat\w*|expect\w*|revised|re-?book\w*|re-?schedul\w*|re-?deliver\w*|deliver\w*|"
-    r"next\s+(?:possible\s+)?(?:attempt|delivery)|appointment|here\s+by|new\s+(?:delivery\s+)?date|arriv\w*|pick-?up|"
-    r"voraussichtlich|zustellung|lieferung|levering|entrega|intento|livraison|consegna|prevista?)",
-    re.I,
-)
-_NOT_ETA = re.compile(r"(?:instead\s+of|statt|originally|promised|en\s+lugar\s+de|au\s+lieu\s+de)\s*$", re.I)
-_ETA_WINDOW = 60
 _MAX_EVIDENCE = 180
 
 # What happened, in plain words, and the usual next step when the message gives no new date.
@@ -105,17 +107,17 @@ def primary_reference(
     return None
 
 
-def new_eta(message: RedactedMessage, references: Sequence[Reference]) -> str | None:
-    """The new delivery date the message announces: a body date shortly after an ETA word."""
+def new_eta(message: RedactedMessage, references: Sequence[Reference] = ()) -> str | None:
+    """The new delivery date the message announces, as YYYY-MM-DD when the message and the day it
+    arrived say which day (agents/eta.py), else as written. The body first, then the message it
+    answers or forwards (a short note over a carrier notice)."""
     if message.structured.get("eta"):
         return message.structured["eta"]
-    dates = sorted((r for r in references if r.kind == "date" and r.field == "body"), key=lambda r: r.start)
-    for ref in dates:
-        before = message.body[max(0, ref.start - _ETA_WINDOW) : ref.start]
-        if _NOT_ETA.search(before):
-            continue
-        if _ETA.search(before):
-            return ref.value
+    received = message.received_at.date() if message.received_at else None
+    for text in (message.body, *message.thread[:1]):
+        found = pick_new_eta(text, received, day_first=message.language != "en")
+        if found is not None:
+            return found.value.isoformat() if found.value else found.text.rstrip(".")
     return None
 
 
@@ -135,10 +137,11 @@ def _other_references(references: Sequence[Reference], shipment: str | None, erp
 
 
 def _evidence(message: RedactedMessage, evidence: str, subject: str) -> str:
-    """A body sentence that carries the evidence; never the subject, never a sentence with a placeholder."""
-    sentences = [s.strip(" >-*") for s in SENTENCE_BOUNDARY.split(message.body.strip())]
-    sentences = [s for s in sentences if len(s) > 20 and not PLACEHOLDER.search(s) and not _same(s, subject)]
-    needle = " ".join(evidence.split()).lower()
+    """The body sentence that carries the evidence, quoted as written (in the message's language);
+    never the subject. Of a sentence with a placeholder only the fragments around it are quoted."""
+    sentences = [s for s in _fragments(message.body) if not _same(s, subject)]
+    pieces = sorted(_fragments(evidence), key=len, reverse=True)
+    needle = " ".join(pieces[0].split()).lower() if pieces else ""
     if needle and not _same(needle, subject):
         for s in sentences:
             if needle[:40] in " ".join(s.split()).lower():
@@ -148,6 +151,17 @@ def _evidence(message: RedactedMessage, evidence: str, subject: str) -> str:
         if len(s.split()) >= 6 and not s.endswith(":"):
             return _clip(s)
     return _clip(plain[0]) if plain else ""
+
+
+def _fragments(text: str) -> list[str]:
+    """Sentences of `text` longer than 20 characters, each split at its placeholders."""
+    out: list[str] = []
+    for sentence in SENTENCE_BOUNDARY.split(text.strip()):
+        for part in PLACEHOLDER.split(sentence):
+            part = part.strip(" >-*|,;:'\"()")
+            if len(part) > 20:
+                out.append(part)
+    return out
 
 
 _GREETING = re.compile(

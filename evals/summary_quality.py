@@ -32,6 +32,13 @@ def _norm(text: str | None) -> str:
     return " ".join((text or "").lower().split())
 
 
+def holds_label(text: str, labels: Sequence[str]) -> bool:
+    """Does the normalised `text` hold any labelled string as a whole word sequence: the name "Tom" is
+    not in "Customs", while "+49 170 5551234" and "ana.silva@example.com" are found where they stand."""
+    wanted = [_norm(p) for p in labels if p.strip()]
+    return any(re.search(rf"(?<!\w){re.escape(p)}(?!\w)", text) for p in wanted)
+
+
 def summary_check(summary: str, redacted_subject: str | None, expected: dict[str, Any]) -> SummaryCheck:
     text = _norm(summary)
     keep = [k for k in expected.get("must_keep") or [] if k.strip()]
@@ -41,7 +48,7 @@ def summary_check(summary: str, redacted_subject: str | None, expected: dict[str
         has_primary_ref=any(_norm(k) in text for k in keep) if keep else None,
         has_new_eta=(eta in summary) if eta else None,
         copies_subject=len(subject.split()) >= _MIN_SUBJECT_WORDS and subject in text,
-        has_pii=any(_norm(p) in text for p in expected.get("must_redact") or [] if p.strip()),
+        has_pii=holds_label(text, expected.get("must_redact") or []),
     )
 
 
@@ -72,12 +79,9 @@ class DraftCheck:
 
 
 def draft_check(draft: str | None, expected: dict[str, Any]) -> DraftCheck:
-    """A labelled string counts as a whole word sequence: the name "Tom" is not in "customer"."""
     if not draft:
         return DraftCheck(has_pii=None)
-    text = _norm(draft)
-    labels = [_norm(p) for p in expected.get("must_redact") or [] if p.strip()]
-    return DraftCheck(has_pii=any(re.search(rf"(?<!\w){re.escape(p)}(?!\w)", text) for p in labels))
+    return DraftCheck(has_pii=holds_label(_norm(draft), expected.get("must_redact") or []))
 
 
 def draft_metrics(checks: Sequence[DraftCheck]) -> dict[str, Any]:

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
+import pytest
+
 from agents.state import Classification, ErpContext, RedactedMessage
 from agents.summary import new_eta, write_summary
 from policies.engine import PolicyBook
@@ -73,3 +77,85 @@ def test_an_untyped_load_number_still_names_the_shipment() -> None:
         POLICY.reason_label,
     )
     assert summary.startswith("Shipment 7712-905 is delayed")
+
+
+def _eta(body: str, received: str | None, language: str | None = None) -> str | None:
+    at = datetime.fromisoformat(received + "T09:00:00+00:00") if received else None
+    return new_eta(RedactedMessage(channel="email", body=body, received_at=at, language=language))
+
+
+@pytest.mark.parametrize(
+    ("body", "received", "expected"),
+    [
+        ("STATUS: VERSPAETUNG. NEUER LIEFERTERMIN 09.03.2027.", "2027-03-01", "2027-03-09"),
+        ("Livraison reportée au 3 mars, créneau 8h-12h.", "2027-02-26", "2027-03-03"),
+        ("La entrega se hará el 7 de abril por la tarde.", "2026-04-01", "2026-04-07"),
+        ("Verwachte levering: 22-09-26 tussen 10 en 14 uur.", "2026-09-20", "2026-09-22"),
+        ("Il camion è fermo a Bologna; consegna prevista giovedì.", "2026-03-02", "2026-03-05"),
+        ("Reagendamos a entrega para amanhã de manhã.", "2026-05-10", "2026-05-11"),
+        ("Nous prévoyons la livraison le 5 janvier.", "2026-12-20", "2027-01-05"),  # next year, not this
+        ("ETD Antwerp 02/11/2026, ETA Montreal 16/11/2026.", "2026-10-28", "2026-11-16"),
+        ("Keine Zustellung am Freitag, 10.04.2026. Zustellung am nächsten Werktag.", "2026-04-08", "2026-04-13"),
+        ("De zendingen worden op woensdag 8 juli bezorgd.", "2026-07-03", "2026-07-08"),
+        ("Revised ETA 03/04 at the dock.", "2026-03-01", "2026-03-04"),
+        ("Moved to the late flight, departing 2026-08-02 21:40, arriving 23:55.", "2026-08-01", "2026-08-02"),
+    ],
+)
+def test_new_eta_reads_dates_as_written_in_each_language(body: str, received: str, expected: str) -> None:
+    language = "en" if body.startswith("Revised") else None
+    assert _eta(body, received, language) == expected
+
+
+def test_new_eta_never_guesses_a_year_and_skips_what_is_no_new_date() -> None:
+    assert _eta("Lieferung voraussichtlich am 14. März.", None) == "14. März"  # as written: no arrival day
+    assert _eta("ENTREGADO 03/04/2026 09:12 - POD DISPONIBLE", "2026-04-03") is None  # delivered, not due
+    assert _eta("CONSEGNA PARZIALE 2/3 COLLI, ricerca in corso.", "2026-05-02") is None  # a count
+    assert _eta("Nessuna consegna il 02/06/2026 (festa).", "2026-05-30") is None  # no delivery that day
+    assert _eta("La livraison du 16/03/2026 était incomplète.", "2026-03-20") is None  # a past date
+    assert _eta("Cambiar la franja de entrega de mañana a tarde.", "2026-10-20") is None  # a morning
+
+
+def test_a_summary_is_english_and_quotes_the_evidence_as_written() -> None:
+    message = RedactedMessage(
+        channel="email",
+        subject="Retard livraison",
+        body="Bonjour <PERSON_1>,\n\nSuite à la panne du hayon, notre camion n'a pas pu décharger chez votre client. "
+        "Nouvelle livraison prévue le mardi 13 octobre.\n\nCordialement",
+        received_at=datetime(2026, 10, 9, 8, 0, tzinfo=UTC),
+        language="fr",
+    )
+    result = Classification(reason="equipment_failure", confidence=0.8, evidence="la panne du hayon")
+    summary = write_summary(message, extract_references(message), result, ErpContext(), POLICY.reason_label)
+    assert summary.startswith("A shipment is delayed by a vehicle or equipment breakdown.")
+    assert "The sender says: \u201cSuite à la panne du hayon, notre camion n'a pas pu décharger" in summary
+    assert summary.endswith("New ETA: 2026-10-13.")
+
+
+def test_a_sentence_with_a_placeholder_is_quoted_by_its_fragments() -> None:
+    message = RedactedMessage(
+        channel="portal", body="FAILED DELIVERY - <ADDRESS_1> - CONSIGNEE MOVED, NO FORWARDING ADDRESS"
+    )
+    result = Classification(reason="address_issue", confidence=0.8, evidence=message.body)
+    summary = write_summary(message, [], result, ErpContext(), POLICY.reason_label)
+    assert "\u201cCONSIGNEE MOVED, NO FORWARDING ADDRESS\u201d" in summary and "<ADDRESS_1>" not in summary
+
+
+@pytest.mark.parametrize(
+    ("body", "shipment"),
+    [
+        ("Unit TCLU 480211 7 is still on the quay.", "Shipment TCLU 480211 7"),
+        ("Item CP123456785DE returned to sender.", "Shipment CP123456785DE"),
+        ("Consignment LDN-XR-20931 missed the trunk.", "Shipment LDN-XR-20931"),
+        ("Colli 4410 2287 1903 gesorteerd naar depot.", "Shipment 4410 2287 1903"),
+        ("Parcel 7KQZ20441928 scanned at the hub.", "Shipment 7KQZ20441928"),
+        ("Spedizione 22VR 104455 6 in giacenza.", "Shipment 22VR 104455 6"),
+        ("Guia 2027/TRF/0098 sem movimento.", "Shipment 2027/TRF/0098"),
+        ("ETD 2026-03-19 for the load, 12 pallets.", "A shipment"),  # a milestone date is no shipment
+    ],
+)
+def test_untyped_carrier_numbers_name_the_shipment(body: str, shipment: str) -> None:
+    message = RedactedMessage(channel="portal", body=body)
+    summary = write_summary(
+        message, [], Classification(reason="lost", confidence=0.8), ErpContext(), POLICY.reason_label
+    )
+    assert summary.startswith(f"{shipment} is missing or lost")

@@ -51,3 +51,17 @@ def test_drafts_holding_personal_data_are_counted_and_gated() -> None:
     assert evaluate_gate(gate, {"n": 3, "drafts": shares}, None).status == "fail"
     assert evaluate_gate(gate, {"n": 3, "drafts": draft_metrics([clean])}, None).status == "pass"
     assert evaluate_gate(gate, {"n": 1, "drafts": draft_metrics([none])}, None).status == "skip"  # n/a
+
+
+def test_summary_pii_is_a_whole_word_match_that_still_catches_phones_mails_and_full_names() -> None:
+    labels = {"must_redact": ["Tom", "+49 170 5551234", "ana.silva@example.com", "(11) 95555-0123", "Rui  Costa"]}
+    held = "Container MSCU1234566 is held at customs. The sender says: \u201cCustoms asks for the invoice.\u201d"
+    assert summary_check(held, None, labels).has_pii is False  # "Tom" is no leak inside "Customs"
+    for leak in (
+        "Call Tom today.",
+        "Call +49 170 5551234.",
+        "Mail ana.silva@example.com.",
+        "Tel (11) 95555-0123",
+        "rui costa wrote",
+    ):
+        assert summary_check(f"Shipment 1234567 is late. {leak}", None, labels).has_pii is True, leak
