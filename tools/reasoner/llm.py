@@ -27,7 +27,9 @@ class LLMAnswer(BaseModel):
     reason: ReasonCode
     confidence: float = Field(ge=0.0, le=1.0)
     evidence: str = Field(description="a short span copied verbatim from the message that supports the reason")
-    summary: str = Field(description="at most three sentences: what happened, to which shipment, impact, new ETA")
+    summary: str = Field(
+        description="in English, at most three sentences: what happened, to which shipment, impact, new ETA (YYYY-MM-DD)"
+    )
 
 
 def system_prompt(policy: PolicyBook) -> str:
@@ -42,10 +44,11 @@ def system_prompt(policy: PolicyBook) -> str:
         "Reason codes:",
     ]
     lines += [f"- {code}: {info.description}" for code, info in policy.reasons.items()]
-    lines.append("Answer with the reason, your confidence (0-1), a verbatim evidence span, and a summary of at")
-    lines.append("most three sentences: what happened in plain words (never a copy of the subject line), to which")
-    lines.append("shipment and order (by their references, verbatim), the impact and the next step, and the new ETA")
-    lines.append("as written in the message when it gives one. No placeholders and no personal data in the summary.")
+    lines.append("Answer with the reason, your confidence (0-1), a verbatim evidence span in the message's own")
+    lines.append("language, and a summary in English (whatever the message's language) of at most three sentences:")
+    lines.append("what happened in plain words (never a copy of the subject line), to which shipment and order (by")
+    lines.append("their references, verbatim), the impact and the next step, and the new ETA as a YYYY-MM-DD date")
+    lines.append("when the message gives one. No placeholders and no personal data in the summary.")
     return "\n".join(lines)
 
 
