@@ -25,6 +25,7 @@ pytestmark = pytest.mark.browser
 
 REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO / "test-artifacts"
+SCREENSHOTS = REPO / "docs" / "screenshots"
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -34,6 +35,7 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
+EDITED_DRAFT = "Dear customer, your order PO-55102 will be redelivered tomorrow in the booked slot. Kind regards"
 SLOW = 180_000  # ms: the first decision loads the embedding model in the app process
 
 
@@ -152,7 +154,13 @@ def test_customer_service_edits_and_accepts_then_supervisor_approves_the_reroute
             expect(page.get_by_role("heading", name="Message (redacted)")).to_be_visible()
             expect(page.locator("mark.ref").first).to_be_visible()  # references highlighted
             expect(page.get_by_text("Katrin Vogel")).to_have_count(0)  # redacted text only
+            # the summary and the customer update the assistant wrote, side by side for the reviewer
+            expect(page.get_by_role("heading", name="Customer update (draft)")).to_be_visible()
+            draft_view = page.locator(".st-key-customer_draft_view")
+            expect(draft_view).to_contain_text("PO-55102")
             _shot(page, "02-case")
+            draft_view.scroll_into_view_if_needed()
+            page.screenshot(path=str(SCREENSHOTS / "case-summary-draft.png"), full_page=False)
 
             # edits priority and summary, then accepts
             page.get_by_text("Edit, then accept").click()
@@ -160,6 +168,11 @@ def test_customer_service_edits_and_accepts_then_supervisor_approves_the_reroute
             _choose(page, "Priority", "P1")
             summary = page.get_by_role("textbox", name="Summary", exact=True)
             summary.fill("Consignee refused PO-55102 after the booked slot; redeliver in tomorrow's slot.")
+            draft = page.get_by_role(
+                "textbox", name="Customer update draft (posted to the Odoo ticket with a customer update action)"
+            )
+            expect(draft).to_contain_text("PO-55102")  # the AI draft is there to start from
+            draft.fill(EDITED_DRAFT)
             comment = page.get_by_role("textbox", name="Comment (goes into the audit log and the case memory)")
             comment.fill("late slot, not damage")
             _shot(page, "03-edit")
@@ -192,14 +205,16 @@ def test_customer_service_edits_and_accepts_then_supervisor_approves_the_reroute
     assert case.priority == "P1" and case.summary.startswith("Consignee refused PO-55102")
     decision = next(a for a in audit if a.event == "decision")
     assert (decision.actor, decision.role, decision.decision) == ("cs.anna", "customer_service", "edit")
-    assert set(decision.diff) == {"priority", "summary"}
+    assert set(decision.diff) == {"priority", "summary", "customer_draft"}
+    # the audit keeps the AI's draft and the approved text side by side
+    assert decision.diff["customer_draft"]["human"] == EDITED_DRAFT
+    assert "PO-55102" in decision.diff["customer_draft"]["ai"] and decision.diff["customer_draft"]["ai"] != EDITED_DRAFT
     assert (approval.approval_kind, approval.status, approval.decided_by) == ("reroute", "approved", "sup.omar")
     assert any(a.event == "approval" and a.actor == "sup.omar" for a in audit)
     for name in ("01-queue", "02-case", "03-edit", "04-accepted", "05-inbox", "06-approved"):
         assert (ARTIFACTS / f"{name}.png").stat().st_size > 0
 
 
-SCREENSHOTS = REPO / "docs" / "screenshots"
 
 
 def test_admin_sees_the_health_section_and_sends_failed_rows_again(
