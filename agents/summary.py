@@ -91,7 +91,7 @@ def primary_reference(
     for kind in _SHIPMENT_KINDS:
         for ref in references:
             if ref.kind == kind:
-                return f"{_kind_word(kind)} {ref.value}"
+                return _labelled(kind, ref.value)
     if erp.picking and erp.picking.get("name"):
         return f"transfer {erp.picking['name']}"
     orders = {r.value for r in references if r.kind in _ORDER_KINDS}
@@ -103,7 +103,7 @@ def primary_reference(
     for kind in _ORDER_KINDS:
         for ref in references:
             if ref.kind == kind:
-                return f"{_kind_word(kind)} {ref.value}"
+                return _labelled(kind, ref.value)
     return None
 
 
@@ -127,7 +127,7 @@ def _other_references(references: Sequence[Reference], shipment: str | None, erp
     out: list[str] = []
     for kind in (*_ORDER_KINDS, *_SHIPMENT_KINDS, "customs_entry"):
         for ref in references:
-            label = f"{_kind_word(kind)} {ref.value}"
+            label = _labelled(kind, ref.value)
             if ref.kind == kind and label not in seen and not (shipment and ref.value in shipment):
                 seen.add(label)
                 out.append(label)
@@ -178,6 +178,12 @@ def _same(a: str, b: str) -> bool:
 
 def _kind_word(kind: str) -> str:
     return _KIND_WORDS.get(kind, kind)
+
+
+def _labelled(kind: str, value: str) -> str:
+    """"PO 4471", but "PO-55102" as it is: a value that already names its kind is not prefixed twice."""
+    word = _kind_word(kind)
+    return value if value.lower().startswith(word.lower()) else f"{word} {value}"
 
 
 _KIND_WORDS = {"sale_order": "order", "po": "PO", "awb": "AWB", "pro": "PRO", "bol": "BOL", "customs_entry": "entry"}

@@ -159,3 +159,11 @@ def test_untyped_carrier_numbers_name_the_shipment(body: str, shipment: str) -> 
         message, [], Classification(reason="lost", confidence=0.8), ErpContext(), POLICY.reason_label
     )
     assert summary.startswith(f"{shipment} is missing or lost")
+
+
+def test_a_reference_that_names_its_kind_is_not_prefixed_twice() -> None:
+    from agents.summary import _labelled
+
+    assert _labelled("po", "PO-55102") == "PO-55102"
+    assert _labelled("po", "4471-22") == "PO 4471-22"
+    assert _labelled("awb", "AWB 057-33920644") == "AWB 057-33920644"

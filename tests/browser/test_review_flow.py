@@ -159,8 +159,11 @@ def test_customer_service_edits_and_accepts_then_supervisor_approves_the_reroute
             draft_view = page.locator(".st-key-customer_draft_view")
             expect(draft_view).to_contain_text("PO-55102")
             _shot(page, "02-case")
-            draft_view.scroll_into_view_if_needed()
-            page.screenshot(path=str(SCREENSHOTS / "case-summary-draft.png"), full_page=False)
+            # the README's picture: from the reason and the summary down to the draft, in one tall view
+            page.set_viewport_size({"width": 1440, "height": 1400})
+            page.get_by_role("heading", name="Reason").evaluate("e => e.scrollIntoView({block: 'start'})")
+            page.screenshot(path=str(SCREENSHOTS / "case-summary-draft.png"))
+            page.set_viewport_size({"width": 1440, "height": 1000})
 
             # edits priority and summary, then accepts
             page.get_by_text("Edit, then accept").click()
