@@ -40,7 +40,7 @@ from agents.ports import LanguageDetector, RedactionIncomplete
 from agents.state import Attachment, InboundMessage, RedactedMessage, RedactionStats
 from tools.redaction.budget import Timer, check_budget, check_nothing_skipped, redacting, watch_presidio_skips
 from tools.redaction.engine import VendoredSpacyNlpEngine, build_analyzer
-from tools.redaction.phone_regions import find_phone_numbers, regions_for
+from tools.redaction.phone_regions import find_phone_numbers, impossible_after_00, regions_for
 from tools.redaction.placeholders import PlaceholderMap
 from tools.redaction.policy import RedactionPolicy, load_policy, name_words
 from tools.redaction.recognizers import build_recognizers
@@ -439,7 +439,10 @@ class PresidioRedactor:
 
     def _reference_number(self, text: str, hit: _Hit) -> bool:
         """A phone-shaped number that a reference word introduces ("spedizione MI 771203 9912"), or that
-        is one piece of a longer run of digit groups ("0284 0012 3344 55"); never an international one."""
+        is one piece of a longer run of digit groups ("0284 0012 3344 55"), or that no country's numbering
+        allows after its 00 prefix ("N° 3S QRB 0041 8872"); never a possible international one."""
+        if impossible_after_00(text[hit.start : hit.end]):
+            return True
         if text[hit.start : hit.end].startswith(("+", "00", "(")):
             return False
         before = text[max(0, hit.start - 40) : hit.start]
