@@ -141,7 +141,7 @@ def all_patterns(policy: RedactionPolicy | None = None, timeout: float | None = 
         for p in recognizer.patterns:
             compiled = regex.compile(p.regex, flags=recognizer.global_regex_flags)
             out.append(NamedPattern(f"{pre.cls}/{p.name}", _counter(compiled, timeout)))
-    for attr in ("_LOCAL_PART_SPLIT", "_NAME_TOKEN", "_NANP"):
+    for attr in ("_LOCAL_PART_SPLIT", "_NAME_TOKEN", "_NANP", "_LOWER_CASE_LINE"):
         compiled = getattr(redactor_module, attr)
         out.append(NamedPattern(f"redactor/{attr.lower().strip('_')}", _counter(compiled, None)))
     out.append(NamedPattern("redactor/surface_word", _counter(NAME_WORD, None)))  # agents.text_patterns

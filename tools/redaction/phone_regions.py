@@ -51,3 +51,15 @@ def find_phone_numbers(text: str, regions: Iterable[str]) -> list[tuple[int, int
         else:
             merged.append((start, end))
     return merged
+
+
+def impossible_after_00(value: str) -> bool:
+    """A number written with the 00 prefix whose country code or length no country allows
+    ("N° 3S QRB 0041 8872", "envoi 0083 7712 6409 5521"): a reference's leading zeros, not a phone."""
+    if not value.startswith("00"):
+        return False
+    try:
+        number = phonenumbers.parse("+" + value[2:], None)
+    except phonenumbers.NumberParseException:
+        return True
+    return not phonenumbers.is_possible_number(number)

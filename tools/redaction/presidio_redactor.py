@@ -13,6 +13,7 @@ import logging
 import os
 import re
 import time
+import unicodedata
 from bisect import bisect_left
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -40,7 +41,7 @@ from agents.ports import LanguageDetector, RedactionIncomplete
 from agents.state import Attachment, InboundMessage, RedactedMessage, RedactionStats
 from tools.redaction.budget import Timer, check_budget, check_nothing_skipped, redacting, watch_presidio_skips
 from tools.redaction.engine import VendoredSpacyNlpEngine, build_analyzer
-from tools.redaction.phone_regions import find_phone_numbers, regions_for
+from tools.redaction.phone_regions import find_phone_numbers, impossible_after_00, regions_for
 from tools.redaction.placeholders import PlaceholderMap
 from tools.redaction.policy import RedactionPolicy, load_policy, name_words
 from tools.redaction.recognizers import build_recognizers
@@ -76,6 +77,9 @@ _NANP = re.compile(r"(?:1[ .-])?\(?\d{3}\)?[ .-]\d{3}[ .-]\d{4}")
 # a copy of the text, of the same length, with such runs cut by a space every _RUN_PIECE characters
 # (40 ms for those 2,000 apostrophes instead of 2.6 s); the patterns still run on the text itself.
 _LONG_RUN = re.compile(r"\S{65,}")
+# A line of two or three lower-case words: a name written in lower case ("joão rocha" over a phone),
+# replaced only when the sender's address spells every word of it
+_LOWER_CASE_LINE = regex.compile(r"(?m)^[ \t]*+(\p{Ll}{2,30}(?:[ \t]\p{Ll}{2,30}){1,2})[ \t]*+$")
 _RUN_PIECE = 32
 
 
@@ -207,6 +211,12 @@ class PresidioRedactor:
         self._reference_lead = regex.compile(
             rf"(?:\b{words})[ \t]{{0,3}}(?:[:#][ \t]{{0,3}})?(?:[A-Z]{{1,3}}[ \t]{{1,3}})?$"
         )
+        # A number right after a short sign-off and a name ("gr Dennis 0612887340"): the writer's phone,
+        # even written as one run of digits (read on the line before the number only)
+        short = self.policy.fragments.get("SHORT_SIGN_OFF", "(?!)")
+        self._signed_number = regex.compile(
+            rf"[ \t>]*{short}\.?[ \t]*,?[ \t]+{name_word}(?:[ \t]+{name_word})?[ \t]{{1,3}}"
+        )
         log.info("redactor ready in %.1fs", time.perf_counter() - started)
 
     @property
@@ -272,6 +282,7 @@ class PresidioRedactor:
         hits = self._analyze(fields, artifacts, language, regions_for(language, sender_domain(message.sender)))
         check_budget("analysis")
         self._sweep_names(fields, hits, message.sender)
+        self._lower_case_signatures(fields, hits, message.sender)
         check_budget("name sweep")
         for i, f in enumerate(fields):
             hits[i] = self._merge(f.text, hits[i])
@@ -394,7 +405,7 @@ class PresidioRedactor:
         if hit.entity == "PHONE_NUMBER":
             if "\n" in value or "  " in value or "\t" in value:
                 return  # libphonenumber joins digits across columns ("02231  18")
-            if value.strip().isdigit():
+            if value.strip().isdigit() and not self._signed(text, hit):
                 return  # a bare digit run is a reference far more often than a phone
         if hit.entity == "CREDIT_CARD" and sum(ch.isdigit() for ch in value) not in (15, 16, 19):
             return  # Luhn-valid 12-14 digit runs here are transaction and parcel numbers
@@ -439,7 +450,10 @@ class PresidioRedactor:
 
     def _reference_number(self, text: str, hit: _Hit) -> bool:
         """A phone-shaped number that a reference word introduces ("spedizione MI 771203 9912"), or that
-        is one piece of a longer run of digit groups ("0284 0012 3344 55"); never an international one."""
+        is one piece of a longer run of digit groups ("0284 0012 3344 55"), or that no country's numbering
+        allows after its 00 prefix ("N° 3S QRB 0041 8872"); never a possible international one."""
+        if impossible_after_00(text[hit.start : hit.end]):
+            return True
         if text[hit.start : hit.end].startswith(("+", "00", "(")):
             return False
         before = text[max(0, hit.start - 40) : hit.start]
@@ -450,10 +464,19 @@ class PresidioRedactor:
         glued_after = len(after) == 2 and after[0] in " ." and after[1].isdigit()
         return glued_before or glued_after
 
+    def _signed(self, text: str, hit: _Hit) -> bool:
+        """The number ends a sign-off line, after a short closing and a name ("gr Dennis 0612887340")."""
+        line_start = text.rfind("\n", 0, hit.start) + 1
+        line_end = text.find("\n", hit.end)
+        if text[hit.end : line_end if line_end >= 0 else None].strip() or hit.start - line_start > 60:
+            return False
+        return bool(self._signed_number.fullmatch(text, line_start, hit.start))
+
     def _strong_phone(self, text: str, hit: _Hit) -> bool:
-        """International or bracketed format, a phone word just before it, or a line of its own."""
+        """International or bracketed format, a phone word just before it, a line of its own, or the
+        end of a signed line."""
         value = text[hit.start : hit.end]
-        if value.startswith(("+", "00", "(")) or _NANP.fullmatch(value):
+        if value.startswith(("+", "00", "(")) or _NANP.fullmatch(value) or self._signed(text, hit):
             return True
         line_start = text.rfind("\n", 0, hit.start) + 1
         before = text[max(line_start, hit.start - 40) : hit.start]
@@ -551,6 +574,27 @@ class PresidioRedactor:
                 if any(_overlaps(m.start(), m.end(), r.start, r.end) for r in f.refs):
                     continue
                 hits[i].append(_Hit(m.start(), m.end(), "PERSON", 0.6))
+
+    def _lower_case_signatures(self, fields: Sequence[_Field], hits: list[list[_Hit]], sender: str | None) -> None:
+        """A line of lower-case words that the sender's address spells ("joão rocha" from
+        joao.rocha.transportes@...) is the sender's name, written the way a phone writes it."""
+        _, address = parseaddr(sender or "")
+        if "@" not in address:
+            return
+        spelled = {_fold(w) for w in _LOCAL_PART_SPLIT.split(address.split("@")[0]) if len(w) >= 2}
+        if not spelled:
+            return
+        for i, f in enumerate(fields):
+            if f.kind == "meta":
+                continue
+            for m in _LOWER_CASE_LINE.finditer(f.text):
+                words = m.group(1).split()
+                if any(_fold(w) not in spelled or w in self.policy.particle_set for w in words):
+                    continue
+                start, end = m.span(1)
+                if any(_overlaps(start, end, h.start, h.end) for h in hits[i]):
+                    continue
+                hits[i].append(_Hit(start, end, "PERSON", 0.6))
 
     # ------------------------------------------------------------------ merge and replace
 
@@ -685,6 +729,11 @@ def _chunks(text: str, limit: int) -> list[str]:
         out.append(text[start:end])
         start = end
     return out
+
+
+def _fold(word: str) -> str:
+    """`word` case-folded without its accents ("João" -> "joao"), as an e-mail address spells it."""
+    return "".join(ch for ch in unicodedata.normalize("NFKD", word.casefold()) if not unicodedata.combining(ch))
 
 
 def _trim_name(name: str, start: int) -> tuple[str, int]:
