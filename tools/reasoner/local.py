@@ -150,13 +150,14 @@ def train_local_model(
     truth = np.array([LABELS.index(r) for r in y])
     best: tuple[float, tuple[float, float, float], float] = (np.inf, (1 / 3, 1 / 3, 1 / 3), 1.0)
     grid = [float(g) for g in policy.reasoner["mix_grid"]]
+    temperatures = [float(g) for g in policy.reasoner["temperature_grid"]]
     for we in grid:
         for ww in grid:
             wk = 1.0 - we - ww
             if wk < -1e-9:
                 continue
             mixed = we * oof["e"] + ww * oof["w"] + max(wk, 0.0) * oof["k"]
-            for temp in (0.5, 0.75, 1.0, 1.5, 2.0, 3.0):
+            for temp in temperatures:
                 p = _temper(mixed, temp)
                 nll = -float(np.mean(np.log(p[np.arange(len(truth)), truth] + 1e-12)))
                 if nll < best[0]:
