@@ -12,9 +12,9 @@ from tools.reasoner.local import train_local_model
 
 def _toy_set() -> tuple[list[str], np.ndarray, list[str]]:
     rng = np.random.default_rng(3)
-    reasons = [code for code in REASON_CODES for _ in range(6)]
+    reasons: list[str] = [code for code in REASON_CODES for _ in range(6)]
     texts = [f"{code.replace('_', ' ')} report {i} for shipment {1000 + i}" for i, code in enumerate(reasons)]
-    centres = {code: rng.normal(size=16) for code in REASON_CODES}
+    centres: dict[str, np.ndarray] = {code: rng.normal(size=16) for code in REASON_CODES}
     vectors = np.stack([centres[r] + 0.3 * rng.normal(size=16) for r in reasons])
     return texts, vectors / np.linalg.norm(vectors, axis=1, keepdims=True), reasons
 

@@ -28,7 +28,8 @@ class LLMAnswer(BaseModel):
     confidence: float = Field(ge=0.0, le=1.0)
     evidence: str = Field(description="a short span copied verbatim from the message that supports the reason")
     summary: str = Field(
-        description="in English, at most three sentences: what happened, to which shipment, impact, new ETA (YYYY-MM-DD)"
+        description="in English, at most three sentences: what happened, to which shipment, impact, "
+        "new ETA (YYYY-MM-DD)"
     )
 
 
