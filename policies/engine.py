@@ -202,12 +202,27 @@ class PolicyBook:
             severity = self.reasons[facts.reason].severity
             head = self.reasons[facts.reason].label.lower()
         score, why, rule_ids = severity, [head], []
+        values = {**facts.as_dict(), "order_value": facts.order_value or 0}
         for mod in prio_cfg["modifiers"]:
             if _matches(mod["when"], facts, None):
                 score += int(mod["points"])
-                why.append(mod["explain"].format(**{**facts.as_dict(), "order_value": facts.order_value or 0}))
+                why.append(mod["explain"].format(**values))
                 rule_ids.append(mod["id"])
         priority: Priority = next(th["priority"] for th in prio_cfg["thresholds"] if score >= th["at_least"])
+        # Bounds: business floors and ceilings on the scored priority, applied top to bottom (a later
+        # bound overrides an earlier one). `at_least: P1` raises to P1; `at_most: P3` lowers to P3.
+        for bound in prio_cfg.get("bounds") or []:
+            if not _matches(bound["when"], facts, None):
+                continue
+            rank = int(priority[1])
+            if "at_least" in bound:
+                rank = min(rank, int(str(bound["at_least"])[1]))
+            if "at_most" in bound:
+                rank = max(rank, int(str(bound["at_most"])[1]))
+            if f"P{rank}" != priority:
+                priority = f"P{rank}"  # type: ignore[assignment]
+                why.append(bound["explain"].format(**values))
+                rule_ids.append(bound["id"])
         explanation = f"{priority}: " + ", ".join(why)
         return PolicyDecision(priority, explanation, _actions(facts, priority, self.actions_cfg), rule_ids)
 
@@ -306,24 +321,43 @@ def _matches(when: dict[str, Any], facts: PolicyFacts, priority: Priority | None
             return False
         if key == "goods" and facts.goods not in expected:
             return False
+        if key == "goods_not" and facts.goods in expected:
+            return False
         if key == "replacement_stock" and facts.replacement_stock not in expected:
             return False
         if key == "replacement_stock_not" and facts.replacement_stock in expected:
             return False
         if key == "order_value_at_least" and (facts.order_value is None or facts.order_value < expected):
             return False
+        if key == "order_value_below" and (facts.order_value is None or facts.order_value >= expected):
+            return False  # known and below: an unknown value never lowers a case
         if key == "promise_known" and (facts.promised_date is not None) != expected:
             return False
-        if key in ("promised_within_hours", "promised_overdue"):
+        if key in _PROMISE_KEYS:
             if facts.promised_date is None or facts.transfer_state in CLOSED_TRANSFER:
                 return False
-            promised_end = datetime.combine(facts.promised_date, datetime.max.time(), facts.now.tzinfo)
-            overdue = promised_end < facts.now
+            left = datetime.combine(facts.promised_date, datetime.max.time(), facts.now.tzinfo) - facts.now
+            overdue = left < timedelta(0)
             if key == "promised_overdue" and overdue != expected:
                 return False
-            if key == "promised_within_hours" and (overdue or promised_end - facts.now > timedelta(hours=expected)):
+            if key == "promised_within_hours" and (overdue or left > timedelta(hours=expected)):
+                return False
+            if key == "promised_at_risk_hours" and left > timedelta(hours=expected):
+                return False  # overdue, or due within the hours
+            if key == "promised_beyond_hours" and left <= timedelta(hours=expected):
+                return False  # the promise is safe: more than the hours away
+            if key == "promised_overdue_days_at_least" and -left < timedelta(days=expected):
                 return False
     return True
+
+
+_PROMISE_KEYS = (
+    "promised_within_hours",
+    "promised_overdue",
+    "promised_at_risk_hours",
+    "promised_beyond_hours",
+    "promised_overdue_days_at_least",
+)
 
 
 def _str(value: Any) -> str | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from typing import Any
 
 import pytest
 
@@ -113,10 +114,19 @@ def test_a_done_transfer_adds_no_promise_points() -> None:
 @pytest.mark.parametrize(
     ("name", "tag"),
     [
-        ("UPS", "UPS"), ("UPS Ground", "UPS"), ("ups freight", "UPS"), ("FedEx Express", "FedEx"),
-        ("FedEx International Priority", "FedEx"), ("DHL Express Worldwide", "DHL"), ("DHL eCommerce", "DHL"),
-        ("DB Schenker", "DB Schenker"), ("Schenker", "DB Schenker"), ("Kuehne + Nagel", "Kuehne+Nagel"),
-        ("Standard delivery", None), ("Upstate Trucking", None), ("", None),
+        ("UPS", "UPS"),
+        ("UPS Ground", "UPS"),
+        ("ups freight", "UPS"),
+        ("FedEx Express", "FedEx"),
+        ("FedEx International Priority", "FedEx"),
+        ("DHL Express Worldwide", "DHL"),
+        ("DHL eCommerce", "DHL"),
+        ("DB Schenker", "DB Schenker"),
+        ("Schenker", "DB Schenker"),
+        ("Kuehne + Nagel", "Kuehne+Nagel"),
+        ("Standard delivery", None),
+        ("Upstate Trucking", None),
+        ("", None),
     ],
 )
 def test_carrier_tags_come_from_the_alias_table(name: str, tag: str | None) -> None:
@@ -127,3 +137,52 @@ def test_the_erp_carrier_name_gives_the_tag_when_the_message_names_none() -> Non
     assert POLICY.carrier_tag(None, "DHL Express Worldwide") == "DHL"
     assert POLICY.carrier_tag("Nordfreight", "UPS Standard") == "UPS"  # an unknown name does not block the ERP's
     assert POLICY.carrier_tag("FedEx Ground", "UPS Standard") == "FedEx"  # the message's carrier comes first
+
+
+def test_a_safe_promise_lowers_only_a_known_small_order() -> None:
+    safe = {"customer_tier": "gold", "promised_date": "2026-03-20", "transfer_state": "assigned"}
+    small = POLICY.decide_case("customs_hold", False, NOW, {**safe, "order_value": 12000}, ErpContext(), "")
+    unknown = POLICY.decide_case("customs_hold", False, NOW, safe, ErpContext(), "")
+    large = POLICY.decide_case("customs_hold", False, NOW, {**safe, "order_value": 30000}, ErpContext(), "")
+    assert small.priority == "P3" and "promise_safe" in small.rule_ids
+    assert unknown.priority == "P2" and "promise_safe" not in unknown.rule_ids  # an unknown value never lowers
+    assert large.priority == "P1"
+
+
+def test_a_key_account_at_risk_is_p1_only_with_a_known_substantial_order() -> None:
+    soon = {"customer_tier": "gold", "promised_date": "2026-03-03", "transfer_state": "assigned"}
+    known = POLICY.decide_case("weather", False, NOW, {**soon, "order_value": 9000}, ErpContext(), "")
+    unknown = POLICY.decide_case("weather", False, NOW, soon, ErpContext(), "")
+    assert known.priority == "P1" and "key_account_at_risk" in known.rule_ids
+    assert unknown.priority == "P2"
+
+
+def test_an_ordinary_late_shipment_is_p2_and_spoiling_goods_p1() -> None:
+    late = {"customer_tier": "bronze", "order_value": 600, "promised_date": "2026-03-01", "transfer_state": "assigned"}
+    ordinary = POLICY.decide_case("delivery_refused", False, NOW, late, ErpContext(), "")
+    far = {**late, "order_value": 7800, "goods": "perishable", "promised_date": "2026-03-20"}
+    spoiling = POLICY.decide_case("weather", False, NOW, far, ErpContext(), "")
+    assert ordinary.priority == "P2" and "ordinary_shipment_at_risk" in ordinary.rule_ids
+    assert spoiling.priority == "P1" and "spoiling_goods" in spoiling.rule_ids  # the safe promise does not lower it
+
+
+def _kinds(decision: Any) -> set[tuple[str, str | None]]:
+    return {(a.kind, a.approval_kind) for a in decision.actions}
+
+
+def test_a_cancelled_transfer_needs_nothing_unless_goods_must_come_back() -> None:
+    ctx = {"customer_tier": "gold", "order_value": 11000, "promised_date": "2026-03-03", "transfer_state": "cancelled"}
+    held = POLICY.decide_case("customs_hold", False, NOW, ctx, ErpContext(), "")
+    refused = POLICY.decide_case("delivery_refused", False, NOW, ctx, ErpContext(), "")
+    lost = POLICY.decide_case("lost", False, NOW, ctx, ErpContext(), "")
+    assert held.priority == "P4" and held.actions == []
+    assert refused.priority == "P3"
+    assert _kinds(refused) == {("open_ticket", None), ("request_approval", "reroute")}
+    assert _kinds(lost) == {("open_ticket", None), ("request_approval", "write_off")}
+
+
+def test_replacement_stock_is_proposed_for_damaged_goods_too() -> None:
+    ctx = {"customer_tier": "gold", "order_value": 18000, "promised_date": "2026-03-03", "transfer_state": "assigned"}
+    result = POLICY.decide_case("damaged", False, NOW, {**ctx, "replacement_stock": "available"}, ErpContext(), "")
+    kinds = {a.approval_kind for a in result.actions if a.kind == "request_approval"}
+    assert result.priority == "P1" and kinds == {"credit", "ship_from"}
