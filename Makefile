@@ -47,6 +47,8 @@ EVAL_SETS := --dataset evals/datasets/test_a.jsonl --dataset evals/datasets/test
 # the bench's evals/datasets/*.jsonl glob; the eval reads them by name.
 EVAL_SETS += $(foreach l,de fr es nl pt it,--dataset evals/datasets/languages/lang_$(l).jsonl)
 EVAL_SETS += --dataset evals/datasets/manipulation/manipulation.jsonl
+# priority and actions labelled by independent writers with the facts in `context` (issue 15)
+EVAL_SETS += --dataset evals/datasets/priority_actions.jsonl
 EVAL_HOME := var/eval-home
 
 eval: setup

@@ -30,6 +30,7 @@ from rich.table import Table
 from agents.dataset import SEED_DIR
 from agents.state import REASON_CODES
 from agents.terminal import console, out, progress_bar
+from evals.by_dataset import by_dataset
 from evals.by_language import by_language
 from evals.gates import GateResult, evaluate_gates, load_gates, passed
 from evals.harness import DatasetError, EvalRun, LabelledRecord, SplitOverlapError, load_datasets, run_eval
@@ -95,6 +96,7 @@ def build_metrics(result: EvalRun, dataset_paths: list[Path]) -> dict[str, Any]:
     metrics["redaction"]["over_redaction"] = over_redaction(records, result.redacted).as_json()
     metrics["redaction"]["over_redaction_rate"] = metrics["redaction"]["over_redaction"]["rate"]
     metrics["by_language"] = by_language(outcomes, records, result.redacted)
+    metrics["by_dataset"] = by_dataset(outcomes)
     manipulation = manipulation_metrics(result.outcomes, [r.record for r in result.records])
     if manipulation is not None:
         metrics["manipulation"] = manipulation

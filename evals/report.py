@@ -33,6 +33,8 @@ HEADLINE: list[tuple[str, str, bool]] = [  # (metric path, label, higher is bett
     ("priority.agreement", "Priority agreement", True),
     ("actions.exact_match", "Action set exact match", True),
     ("actions.jaccard", "Action set Jaccard", True),
+    ("by_dataset.priority_actions.priority.agreement", "Priority agreement, held-out priority_actions set", True),
+    ("by_dataset.priority_actions.actions.jaccard", "Action set Jaccard, held-out priority_actions set", True),
     ("summary.primary_ref_rate", "Summaries naming the primary reference", True),
     ("summary.new_eta_rate", "Summaries with the labelled new ETA", True),
     ("summary.subject_copy_rate", "Summaries copying the subject", False),
