@@ -55,6 +55,7 @@ class _Table:
     relative: list[tuple[str, re.Pattern[str]]]
     words: dict[str, re.Pattern[str]]  # delivery, eta, not_eta
     negation: re.Pattern[str]
+    open_question: re.Pattern[str]
     done: re.Pattern[str]
     future: re.Pattern[str]
 
@@ -89,6 +90,7 @@ def _table(path: Path = DATES_FILE) -> _Table:
         relative=[(kind, _words(list(words))) for kind, words in data["relative"].items()],
         words={kind: _words(list(data[kind])) for kind in ("delivery", "eta", "not_eta")},
         negation=_words(list(data["negations"])),
+        open_question=_words(list(data["open_question"])),
         done=_words(list(data["done"])),
         future=_words(list(data["future"])),
     )
@@ -277,6 +279,13 @@ def _arrives_that_day(text: str, low: str, hits: list[tuple[int, str]], end: int
     return False
 
 
+def _asked(text: str, low: str, d: DateMention) -> bool:
+    """The date's sentence is a question, or is conditional before the date ("whether", "falls", "si")."""
+    start = _sentence_start(text, d.start)
+    end = _sentence_end(text, d.end)
+    return text[end : end + 1] == "?" or bool(_table().open_question.search(low, start, d.start))
+
+
 def _sentence_end(text: str, at: int) -> int:
     m = _SENTENCE_END.search(text, at)
     return m.start() if m else len(text)
@@ -302,6 +311,8 @@ def pick_new_eta(text: str, received: date | None, *, day_first: bool = True) ->
             rank = 1
         if d.value is not None and received is not None and d.value < received:
             continue  # a date that has passed is what happened, not the new ETA
+        if _asked(text, low, d):
+            continue  # "please advise whether ... or redeliver tomorrow": an option, not an announced date
         if rank and (best is None or rank > best[0]):
             best = (rank, d)
     return best[1] if best else None

@@ -253,6 +253,10 @@ def run_eval(
     rs = run_settings(settings, run_dir, reasoner)
     clock = ReplayClock()
     app = build_app(rs, clock=clock)
+    # Every labelled record is scored as the first message about its shipment: its labels were written for
+    # it alone, and writers reuse reference numbers across records (a manipulation record and its clean
+    # twin share all of them), so a case thread would turn later records into follow-ups of earlier ones.
+    app.deps.open_cases = None
     started, t_start = datetime.now(UTC), time.perf_counter()
     threads_before = _one_inference_thread()
     try:

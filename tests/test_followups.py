@@ -53,9 +53,9 @@ def test_a_follow_up_while_the_first_awaits_review_proposes_nothing_twice(tmp_pa
         second = triage(h, "BOL 8812-3390: more cartons damaged. New ETA 9 March 2026.", channel="portal", subject=None)
         assert second.proposal is not None and second.proposal.followup_of == first.case_id
         assert keys(second) == ["open_ticket"]  # the update note only
-        assert "New ETA: 9 March 2026" in second.proposal.what_changed
+        assert "New ETA: 2026-03-09" in second.proposal.what_changed
         parent = h.store.get_case(first.case_id) or {}
-        assert parent["eta"] == "9 March 2026" and parent["summary"] == second.proposal.summary
+        assert parent["eta"] == "2026-03-09" and parent["summary"] == second.proposal.summary
         assert (h.store.get_case(second.case_id) or {})["followup_of"] == first.case_id
         # a third message follows the same parent, not the follow-up
         third = triage(h, "Re BOL 8812-3390 damage: photos attached.")

@@ -167,3 +167,19 @@ def test_a_reference_that_names_its_kind_is_not_prefixed_twice() -> None:
     assert _labelled("po", "PO-55102") == "PO-55102"
     assert _labelled("po", "4471-22") == "PO 4471-22"
     assert _labelled("awb", "AWB 057-33920644") == "AWB 057-33920644"
+
+
+def test_a_date_the_sender_only_asks_about_is_no_new_eta() -> None:
+    from datetime import date
+
+    from agents.eta import pick_new_eta
+
+    received = date(2026, 5, 4)
+    asked = "The pallets are back on our truck. Please advise whether we should return them or redeliver tomorrow."
+    assert pick_new_eta(asked, received) is None
+    assert pick_new_eta("Can we deliver on Friday?", received) is None
+    assert pick_new_eta("Falls gewünscht, Zustellung am 07.05.2026.", received) is None
+    told = pick_new_eta("We will redeliver tomorrow morning.", received)
+    assert told is not None and told.value == date(2026, 5, 5)
+    later = pick_new_eta("Nueva entrega prevista el 07/05/2026, si el cliente está.", received)
+    assert later is not None and later.value == date(2026, 5, 7)  # the condition comes after the date

@@ -153,3 +153,22 @@ def test_llm_reasoner_run_counts_answers_and_fallbacks(eval_settings: Settings, 
     for r in records:  # the LLM saw redacted text only
         for secret in r.record["expected"].get("must_redact") or []:
             assert not re.search(rf"(?<!\w){re.escape(secret)}(?!\w)", sent)
+
+
+def test_records_that_share_references_are_each_scored_as_a_first_message(
+    eval_settings: Settings, tmp_path: Path
+) -> None:
+    """A record and its twin (same references, other wording) get the same priority and actions: the eval
+    does not read the twin as a follow-up, which would drop its customer update (once per shipment)."""
+    record = next(r.record for r in load_datasets([REPO / "evals" / "datasets" / "test_a.jsonl"])
+                  if r.record["expected"]["reason"] == "damaged")  # fmt: skip
+    twin = {**record, "id": f"{record['id']}-twin", "body": record["body"] + "\n\nPlease confirm receipt of this note."}
+    out = tmp_path / "run"
+    assert cmd_eval(_args([_write(tmp_path / "pair.jsonl", [record, twin])], out), build_app(eval_settings)) == 0
+    first, second = (json.loads(line) for line in (out / "predictions.jsonl").read_text(encoding="utf-8").splitlines())
+    assert "draft_customer_update" in first["predicted_actions"]
+    assert (second["predicted_priority"], second["predicted_actions"]) == (
+        first["predicted_priority"],
+        first["predicted_actions"],
+    )
+

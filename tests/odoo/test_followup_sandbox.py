@@ -62,10 +62,10 @@ def test_a_portal_follow_up_proposes_no_second_approval_and_no_second_draft(
         assert p is not None and p.followup_of == first
         assert "credit" not in kinds(p) and "draft_customer_update" not in kinds(p)
         assert [a.kind for a in p.actions].count("open_ticket") == 1 and f"case {first}" in p.actions[0].title
-        assert "New ETA: 9 March 2026" in p.what_changed
+        assert "New ETA: 2026-03-09" in p.what_changed
         assert state.review is not None and state.review.required_role == "customer_service"  # nothing costly
         parent = h.store.get_case(first) or {}
-        assert parent["eta"] == "9 March 2026" and parent["summary"] == state.classification.summary  # type: ignore[union-attr]
+        assert parent["eta"] == "2026-03-09" and parent["summary"] == state.classification.summary  # type: ignore[union-attr]
         assert (h.store.get_case(second) or {})["followup_of"] == first
 
         h.runner.resume(second, CS)
@@ -82,6 +82,6 @@ def test_a_portal_follow_up_proposes_no_second_approval_and_no_second_draft(
     drafts = [m for m in on_ticket if DRAFT_NOT_SENT in str(m.get("body") or "")]
     followups = [m for m in on_ticket if rows[f"{second}:followup"].marker in str(m.get("body") or "")]
     assert len(drafts) == 1 and len(followups) == 1
-    assert "New ETA: 9 March 2026" in str(followups[0]["body"])
+    assert "New ETA: 2026-03-09" in str(followups[0]["body"])
     tickets = [r for r in records(server, "helpdesk.ticket") if "WH/OUT/00002" in str(r.get("name"))]
     assert len(tickets) == 1  # the follow-up made no ticket of its own

@@ -12,7 +12,7 @@ from tests.ui.conftest import table, texts
 from tools.store.cases import content_fingerprint
 
 PORTAL = (
-    "BOL 8812-3390: two more cartons of this delivery found wet and damaged at unpacking. Re-delivery 14 March 2026."
+    "BOL 8812-3390: two more cartons of this delivery found wet and damaged at unpacking. Re-delivery 14 March 2027."
 )
 
 
@@ -46,7 +46,7 @@ def test_the_case_view_shows_the_follow_up_and_what_changed(triaged: Any, app: A
     assert not at.exception, at.exception
     shown = texts(at)
     assert f"Follow-up to case [{parent}](/case?id={parent})" in shown
-    assert "New ETA: 14 March 2026" in shown
+    assert "New ETA: 2027-03-14" in shown
 
     at = app("customer_service", case=parent).run()
     assert not at.exception, at.exception
