@@ -186,6 +186,17 @@ class Reference(Frozen):
     field: Literal["subject", "body", "thread", "structured", "attachment"] = "body"
 
 
+def stored_references(raw: Any) -> list[Reference]:
+    """The references of a stored case row (its `refs` JSON); an entry that no longer validates is skipped."""
+    refs: list[Reference] = []
+    for item in raw or []:
+        try:
+            refs.append(Reference.model_validate(item))
+        except ValueError:
+            continue
+    return refs
+
+
 class SimilarCase(Frozen):
     case_id: str
     score: float  # cosine similarity, 1.0 = identical

@@ -16,7 +16,7 @@ import pandas as pd
 import streamlit as st
 import yaml
 
-from agents.state import Proposal, ProposedAction, Reference
+from agents.state import Proposal, ProposedAction, Reference, stored_references
 from policies.roles import PermissionDenied
 
 REF_STYLE = (
@@ -78,13 +78,7 @@ def references_frame(refs: Sequence[Reference]) -> pd.DataFrame:
 
 
 def parse_references(raw: Any) -> list[Reference]:
-    refs: list[Reference] = []
-    for item in raw or []:
-        try:
-            refs.append(Reference.model_validate(item))
-        except ValueError:
-            continue
-    return refs
+    return stored_references(raw)
 
 
 # ------------------------------------------------------------------------------------ proposals

@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy import Engine, select, update
 
-from agents.state import OpenCase, Proposal, Reference, held_key
+from agents.state import OpenCase, Proposal, Reference, held_key, stored_references
 from tools.odoo.payloads import SHIPMENT_REFERENCE_KINDS, normalise_reference, shipment_keys
 from tools.store import schema as t
 
@@ -23,16 +23,6 @@ OPEN_STATUSES = ("awaiting_review", "needs_classification", "approved", "dispatc
 REVIEW_STATUSES = ("awaiting_review", "needs_classification")
 HELD_APPROVALS = ("pending", "approved")  # a declined approval may be proposed again
 SCAN = 500  # open cases compared, newest first (the outbox's follow-up finder scans as many)
-
-
-def _references(raw: Any) -> list[Reference]:
-    refs: list[Reference] = []
-    for item in raw or []:
-        try:
-            refs.append(Reference.model_validate(item))
-        except ValueError:
-            continue
-    return refs
 
 
 def _proposal(raw: Any) -> Proposal | None:
@@ -58,7 +48,7 @@ class CaseThreads:
                 # only a case that came in before this one: two messages triaged at once cannot follow each other
                 query = query.where(c.created_at <= created)
             rows = conn.execute(query.order_by(c.created_at.desc()).limit(SCAN)).mappings().all()
-            same = [r for r in rows if shipment_keys(_references(r["refs"])) & keys]
+            same = [r for r in rows if shipment_keys(stored_references(r["refs"])) & keys]
             if not same:
                 return None
             roots = [r for r in same if not r["followup_of"]]
@@ -77,7 +67,7 @@ class CaseThreads:
             held = {str(kind) for kind in approvals}
         for row in thread.values():
             held |= _held_actions(row)
-        parent_keys = shipment_keys(_references(parent["refs"]))
+        parent_keys = shipment_keys(stored_references(parent["refs"]))
         new_refs = [
             r.value
             for r in references

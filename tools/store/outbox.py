@@ -25,7 +25,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, and_, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
-from agents.state import Proposal, Reference
+from agents.state import Proposal, Reference, stored_references
 from tools.odoo.payloads import DispatchCase, OutboxItem, build_outbox_items, shipment_keys, ticket_key
 from tools.store import schema as t
 
@@ -153,13 +153,7 @@ def find_open_ticket_key(
         .limit(scan)
     ).all()
     for row in rows:
-        refs = []
-        for raw in row.refs or []:
-            try:
-                refs.append(Reference.model_validate(raw))
-            except ValueError:
-                continue
-        if shipment_keys(refs) & keys:
+        if shipment_keys(stored_references(row.refs)) & keys:
             return ticket_key(row.id)
     return None
 
@@ -182,12 +176,7 @@ def dispatch_case_from_row(
 ) -> DispatchCase:
     """A DispatchCase from a `cases` row (redacted columns only). `carrier_tag` maps carrier names (the
     message's, then the ERP transfer's delivery carrier) to the helpdesk tag (policies/carriers.yaml)."""
-    refs: list[Reference] = []
-    for raw in row.refs or []:
-        try:
-            refs.append(Reference.model_validate(raw))
-        except ValueError:
-            continue
+    refs = stored_references(row.refs)
     classification = row.classification or {}
     erp = row.erp or {}
     customer = erp.get("customer") or {}
