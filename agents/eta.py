@@ -56,6 +56,7 @@ class _Table:
     words: dict[str, re.Pattern[str]]  # delivery, eta, not_eta
     negation: re.Pattern[str]
     open_question: re.Pattern[str]
+    open_question_ends: re.Pattern[str]
     done: re.Pattern[str]
     future: re.Pattern[str]
 
@@ -91,6 +92,7 @@ def _table(path: Path = DATES_FILE) -> _Table:
         words={kind: _words(list(data[kind])) for kind in ("delivery", "eta", "not_eta")},
         negation=_words(list(data["negations"])),
         open_question=_words(list(data["open_question"])),
+        open_question_ends=_words([";", *data["open_question_ends"]]),
         done=_words(list(data["done"])),
         future=_words(list(data["future"])),
     )
@@ -280,10 +282,13 @@ def _arrives_that_day(text: str, low: str, hits: list[tuple[int, str]], end: int
 
 
 def _asked(text: str, low: str, d: DateMention) -> bool:
-    """The date's sentence is a question, or is conditional before the date ("whether", "falls", "si")."""
+    """The date's sentence is a question, or its clause is conditional before the date ("whether",
+    "falls", "si"); a condition ends at "; otherwise" and its kin."""
+    t = _table()
     start = _sentence_start(text, d.start)
     end = _sentence_end(text, d.end)
-    return text[end : end + 1] == "?" or bool(_table().open_question.search(low, start, d.start))
+    start = max([start] + [m.end() for m in t.open_question_ends.finditer(low, start, d.start)])
+    return text[end : end + 1] == "?" or bool(t.open_question.search(low, start, d.start))
 
 
 def _sentence_end(text: str, at: int) -> int:
@@ -291,9 +296,13 @@ def _sentence_end(text: str, at: int) -> int:
     return m.start() if m else len(text)
 
 
-def pick_new_eta(text: str, received: date | None, *, day_first: bool = True) -> DateMention | None:
+def pick_new_eta(
+    text: str, received: date | None, *, day_first: bool = True, asked: bool = False
+) -> DateMention | None:
     """The date that `text` announces as the new delivery: the one a delivery word, else an ETA word,
-    stands before (or, with none before, just after); the first of those of the best rank."""
+    stands before (or, with none before, just after); the first of those of the best rank. With
+    `asked`, a date the sender asks for counts too: a customer's "can you deliver on the 19th?" is the
+    date they request, not an announcement."""
     low = fold(text)
     hits = _hits(low)
     dates = find_dates(text, received, day_first=day_first)
@@ -311,7 +320,7 @@ def pick_new_eta(text: str, received: date | None, *, day_first: bool = True) ->
             rank = 1
         if d.value is not None and received is not None and d.value < received:
             continue  # a date that has passed is what happened, not the new ETA
-        if _asked(text, low, d):
+        if not asked and _asked(text, low, d):
             continue  # "please advise whether ... or redeliver tomorrow": an option, not an announced date
         if rank and (best is None or rank > best[0]):
             best = (rank, d)

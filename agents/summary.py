@@ -76,8 +76,11 @@ def write_summary(
     if evidence:
         sentences.append(f"The sender says: \u201c{evidence}\u201d")
     eta = new_eta(message, references)
+    requested = requested_date(message) if not eta and result.reason == "customer_request" else None
     if eta:
         sentences.append(f"New ETA: {eta}.")
+    elif requested:
+        sentences.append(f"Requested delivery date: {requested}; next step: {next_step}.")
     elif next_step and next_step != "none":
         sentences.append(f"No new ETA given; next step: {next_step}.")
     return " ".join(sentences[:3])
@@ -119,6 +122,16 @@ def new_eta(message: RedactedMessage, references: Sequence[Reference] = ()) -> s
         if found is not None:
             return found.value.isoformat() if found.value else found.text.rstrip(".")
     return None
+
+
+def requested_date(message: RedactedMessage) -> str | None:
+    """The delivery date a customer asks for ("could you deliver on Thursday the 19th?"), as
+    YYYY-MM-DD when known: the date a request names, which is not yet anybody's ETA."""
+    received = message.received_at.date() if message.received_at else None
+    found = pick_new_eta(message.body, received, day_first=message.language != "en", asked=True)
+    if found is None:
+        return None
+    return found.value.isoformat() if found.value else found.text.rstrip(".")
 
 
 def _other_references(references: Sequence[Reference], shipment: str | None, erp: ErpContext) -> list[str]:

@@ -183,3 +183,42 @@ def test_a_date_the_sender_only_asks_about_is_no_new_eta() -> None:
     assert told is not None and told.value == date(2026, 5, 5)
     later = pick_new_eta("Nueva entrega prevista el 07/05/2026, si el cliente está.", received)
     assert later is not None and later.value == date(2026, 5, 7)  # the condition comes after the date
+
+
+def test_a_condition_ends_at_otherwise_and_later_today_is_today() -> None:
+    from datetime import date
+
+    from agents.eta import pick_new_eta
+
+    received = date(2026, 2, 10)
+    text = (
+        "Please confirm if you want us to reroute; otherwise we wait for the road to reopen, "
+        "current estimate 2026-02-12."
+    )
+    told = pick_new_eta(text, received)
+    assert told is not None and told.value == date(2026, 2, 12)
+    still_asked = pick_new_eta("Please confirm if you want us to reroute and deliver on 2026-02-12.", received)
+    assert still_asked is None
+    tonight = pick_new_eta("We expect to complete delivery to the correct site this evening.", received)
+    assert tonight is not None and tonight.value == received
+    drop = pick_new_eta("wont make it before they close, can do tomorrow 8am first drop", received)
+    assert drop is not None and drop.value == date(2026, 2, 11)
+    assert pick_new_eta("The driver attempted delivery today and left a card.", received) is None
+
+
+def test_a_customer_request_names_the_requested_date_and_a_carrier_question_does_not() -> None:
+    body = (
+        "Kunnen jullie de levering van order S02231 uitstellen naar volgende week donderdag 19 maart? "
+        "Ons magazijn staat nog vol."
+    )
+    message = RedactedMessage(
+        channel="email", subject="Levering uitstellen", body=body, language="nl",
+        received_at=datetime(2026, 3, 10, 10, 44, tzinfo=UTC),
+    )  # fmt: skip
+    refs = extract_references(message)
+    asked = Classification(reason="customer_request", confidence=0.9, evidence="")
+    summary = write_summary(message, refs, asked, ErpContext(), POLICY.reason_label)
+    assert "Requested delivery date: 2026-03-19; next step: confirm the change to the customer." in summary
+    assert "New ETA" not in summary and new_eta(message, refs) is None
+    carrier = Classification(reason="recipient_unavailable", confidence=0.9, evidence="")
+    assert "2026-03-19" not in write_summary(message, refs, carrier, ErpContext(), POLICY.reason_label)
