@@ -116,19 +116,23 @@ def new_eta(message: RedactedMessage, references: Sequence[Reference] = ()) -> s
     answers or forwards (a short note over a carrier notice)."""
     if message.structured.get("eta"):
         return message.structured["eta"]
-    received = message.received_at.date() if message.received_at else None
     for text in (message.body, *message.thread[:1]):
-        found = pick_new_eta(text, received, day_first=message.language != "en")
+        found = _delivery_date(message, text, asked=False)
         if found is not None:
-            return found.value.isoformat() if found.value else found.text.rstrip(".")
+            return found
     return None
 
 
 def requested_date(message: RedactedMessage) -> str | None:
     """The delivery date a customer asks for ("could you deliver on Thursday the 19th?"), as
     YYYY-MM-DD when known: the date a request names, which is not yet anybody's ETA."""
+    return _delivery_date(message, message.body, asked=True)
+
+
+def _delivery_date(message: RedactedMessage, text: str, *, asked: bool) -> str | None:
+    """`pick_new_eta` on one of the message's texts, read against the day it arrived, as a string."""
     received = message.received_at.date() if message.received_at else None
-    found = pick_new_eta(message.body, received, day_first=message.language != "en", asked=True)
+    found = pick_new_eta(text, received, day_first=message.language != "en", asked=asked)
     if found is None:
         return None
     return found.value.isoformat() if found.value else found.text.rstrip(".")
